@@ -1,0 +1,136 @@
+"""The config file's schema and defaults (`<vault>/.mdfollow.toml`; every key optional).
+
+Pure: `parse_config(text, source)` takes the file's text. A typo in a key is an error, not
+silently ignored, because a cadence that never applies is worse than a clear message.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import ConfigError, InvalidValue
+from .fields import SPELLINGS, Interval, normalize_key, parse_interval, spelling_table
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: Steps in days from the sequence's start (offsets, not gaps).
+BUILTIN_SEQUENCES: Mapping[str, tuple[int, ...]] = {
+    "sales": (1, 3, 7, 14),
+    "interview": (1, 10),
+    "networking": (2, 30, 90),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    default_cadence: Interval | None = None
+    tag_cadences: Mapping[str, Interval] = field(default_factory=dict)
+    sequences: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: dict(BUILTIN_SEQUENCES))
+    spellings: Mapping[str, str] = field(default_factory=spelling_table)
+    max_attempts: int = 6
+    first_follow_up: Interval = Interval(1, "days")
+    template_folders: tuple[str, ...] = ("Templates", "templates")
+
+
+_TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
+             "template-folders"}
+
+
+def parse_config(text: str, source: str) -> Config:
+    """Read the TOML config; `source` names the file in messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    _no_unknown(data, _TOP_KEYS, source, "")
+    cadence = _table(data, "cadence", source)
+    _no_unknown(cadence, {"default", "tags"}, source, "cadence.")
+    first = _interval(data.get("first-follow-up", "1d"), source, "first-follow-up", allow_zero=True)
+    return Config(
+        default_cadence=_interval(cadence.get("default"), source, "cadence.default"),
+        tag_cadences=_tag_cadences(_table(cadence, "tags", source), source),
+        sequences={**BUILTIN_SEQUENCES, **_sequences(_table(data, "sequences", source), source)},
+        spellings=spelling_table(_fields(_table(data, "fields", source), source)),
+        max_attempts=_positive_int(data.get("max-attempts", 6), source, "max-attempts"),
+        first_follow_up=first or Config.first_follow_up,
+        template_folders=_strings(data.get("template-folders", ["Templates", "templates"]),
+                                  source, "template-folders"),
+    )
+
+
+def _no_unknown(table: Mapping[str, object], known: set[str], source: str, prefix: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown setting {prefix}{unknown[0]} "
+                          f"(known: {', '.join(prefix + k for k in sorted(known))})")
+
+
+def _table(data: Mapping[str, object], key: str, source: str) -> dict[str, object]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: {key} must be a table ([{key}])")
+    return value
+
+
+def _interval(value: object, source: str, key: str, *, allow_zero: bool = False) -> Interval | None:
+    if value is None:
+        return None
+    try:
+        return parse_interval(value, allow_zero=allow_zero)
+    except InvalidValue as error:
+        raise ConfigError(f"{source}: {key}: {error}") from None
+
+
+def _tag_cadences(tags: Mapping[str, object], source: str) -> dict[str, Interval]:
+    result: dict[str, Interval] = {}
+    for tag, value in tags.items():
+        interval = _interval(value, source, f"cadence.tags.{tag}")
+        if interval is not None:
+            result[normalize_tag(tag)] = interval
+    return result
+
+
+def normalize_tag(tag: str) -> str:
+    """Tags match without `#` and case: `#Family` is `family`."""
+    return tag.strip().lstrip("#").casefold()
+
+
+def _sequences(table: Mapping[str, object], source: str) -> dict[str, tuple[int, ...]]:
+    result: dict[str, tuple[int, ...]] = {}
+    for name, steps in table.items():
+        if (not isinstance(steps, list) or not steps
+                or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in steps)
+                or any(a >= b for a, b in zip(steps, steps[1:]))):
+            raise ConfigError(f"{source}: sequences.{name} must be a list of increasing day "
+                              "offsets from the start, e.g. [1, 3, 7, 14]")
+        result[name.casefold()] = tuple(steps)
+    return result
+
+
+def _fields(table: Mapping[str, object], source: str) -> dict[str, list[str]]:
+    known = {normalize_key(name): name for name in SPELLINGS}
+    result: dict[str, list[str]] = {}
+    for name, spellings in table.items():
+        canonical = known.get(normalize_key(name))
+        if canonical is None:
+            raise ConfigError(f"{source}: fields.{name}: not a field mdfollow reads "
+                              f"(one of {', '.join(SPELLINGS)})")
+        result[canonical] = list(_strings(spellings, source, f"fields.{name}"))
+    return result
+
+
+def _positive_int(value: object, source: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: {key} must be a whole number of at least 1")
+    return value
+
+
+def _strings(value: object, source: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{source}: {key} must be a list of names")
+    return tuple(v.strip() for v in value)

@@ -1,0 +1,293 @@
+"""Notes -> contacts: read each contact note's values, then let the whole vault speak.
+
+A contact's effective last contact is the latest of its own field, its own dated log,
+and every interaction note (a daily or meeting note) that links it. Promises are open,
+dated tasks anywhere, belonging to whoever the task line links. Pure: notes in, values out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from .config import Config, normalize_tag
+from .errors import InvalidValue
+from .fields import STATUSES, Birthday, Interval, parse_birthday, parse_date, parse_interval
+from .model import Contact, Field, Note, Problem, Promise, Status
+
+T = TypeVar("T")
+_ISO_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WIKILINK = re.compile(r"\[\[([^\[\]|#^]*)")
+_EPOCH = dt.date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Vault:
+    """Everything the core knows about a vault: its contacts and every problem found."""
+
+    contacts: tuple[Contact, ...]
+    problems: tuple[Problem, ...]
+    skipped: tuple[str, ...]  # paths of notes too broken to read, reported in `problems`
+
+
+def build_vault(notes: Iterable[Note], config: Config) -> Vault:
+    notes = list(notes)
+    problems = [p for note in notes for p in note.problems]
+    skipped = tuple(note.path for note in notes if note.skipped and note.problems)
+    notes = [note for note in notes if not note.skipped]
+    contacts = [_read_contact(note, config, problems) for note in notes if note.is_contact]
+    resolve = _resolver(contacts)
+    seen: dict[str, list[dt.date]] = defaultdict(list)
+    promises: dict[str, set[Promise]] = defaultdict(set)
+    for note in notes:
+        day = _interaction_date(note)
+        if day is not None:
+            for path in _interaction_targets(note, resolve):
+                seen[path].append(day)
+        for path, promise in _promises(note, resolve):
+            promises[path].add(promise)
+    contacts = [
+        replace(c, last_contact=max([*seen[c.path], *([c.last_contact] if c.last_contact else [])],
+                                    default=None),
+                promises=tuple(sorted(promises[c.path], key=lambda p: (p.due, p.source, p.text))))
+        for c in contacts
+    ]
+    cadence_lines = {n.path: n.fields["cadence"][0].line for n in notes if "cadence" in n.fields}
+    problems += [_never_due(c, cadence_lines.get(c.path, 1)) for c in contacts
+                 if _cadence_without_start(c)]
+    return Vault(tuple(contacts), tuple(sorted(problems, key=_problem_order)), skipped)
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, str]:
+    return (problem.path, problem.line, problem.message)
+
+
+# --- one contact note -------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads a note's fields, turning each bad value into a problem instead of an exception."""
+
+    def __init__(self, note: Note, problems: list[Problem]) -> None:
+        self.note = note
+        self.problems = problems
+        self._values: dict[str, list[Field]] = {}
+
+    def report(self, field: Field, severity: str, message: str) -> None:
+        self.problems.append(Problem(self.note.path, field.line, severity,  # type: ignore[arg-type]
+                                     f"{field.key}: {message}"))
+
+    def values(self, name: str) -> list[Field]:
+        """The field's non-empty occurrences; two spellings of one field is a warning (once)."""
+        if name in self._values:
+            return self._values[name]
+        found = self._values[name] = [f for f in self.note.fields.get(name, ()) if not _empty(f.value)]
+        if len(found) > 1:
+            spelled = " and ".join(f"`{f.key}` (line {f.line})" for f in found)
+            rule = "the latest date counts" if name == "last-contact" else "the first counts"
+            self.report(found[1], "warning", f"{name} is written twice, as {spelled}; {rule}")
+        return found
+
+    def parsed(self, name: str, parse: Callable[[object], T]) -> list[T]:
+        result = []
+        for field in self.values(name):
+            try:
+                result.append(parse(field.value))
+            except InvalidValue as error:
+                self.report(field, "error", str(error))
+        return result
+
+    def first(self, name: str, parse: Callable[[object], T]) -> T | None:
+        found = self.parsed(name, parse)
+        return found[0] if found else None
+
+    def text(self, name: str) -> str | None:
+        found = self.values(name)
+        return str(found[0].value).strip() if found else None
+
+    def names(self, name: str) -> tuple[str, ...]:
+        found = self.values(name)
+        return _string_list(found[0].value) if found else ()
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _string_list(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(str(item).strip() for item in items if not _empty(item) and not isinstance(item, dict))
+
+
+def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contact:
+    read = _Reader(note, problems)
+    tags = tuple(t.lstrip("#") for tag in read.names("tags") for t in re.split(r"[\s,]+", tag) if t)
+    cadence, cadence_source = _cadence(read, tags, config)
+    name = read.text("name") or note.stem
+    return Contact(
+        path=note.path,
+        name=name,
+        aliases=read.names("aliases"),
+        tags=tags,
+        status=_status(read),
+        last_contact=max([*read.parsed("last-contact", parse_date), *(e.date for e in note.entries)],
+                         default=None),
+        next_due=read.first("next-due", parse_date),
+        cadence=cadence,
+        cadence_source=cadence_source,
+        met=read.first("met", parse_date),
+        snooze_until=read.first("snooze-until", parse_date),
+        attempts=read.first("attempts", _count) or 0,
+        max_attempts=read.first("max-attempts", _positive) or config.max_attempts,
+        sequence=_sequence(read, config),
+        sequence_start=read.first("sequence-start", parse_date),
+        birthday=read.first("birthday", parse_birthday),
+        promises=(),
+    )
+
+
+def _cadence(read: _Reader, tags: Sequence[str], config: Config) -> tuple[Interval | None, str]:
+    own = read.first("cadence", parse_interval)
+    if own is not None:
+        return own, "note"
+    by_tag = sorted((interval.after(_EPOCH), tag, interval)
+                    for tag in tags if (interval := config.tag_cadences.get(normalize_tag(tag))))
+    if by_tag:
+        return by_tag[0][2], f"tag #{by_tag[0][1]}"
+    if config.default_cadence is not None:
+        return config.default_cadence, "default"
+    return None, ""
+
+
+def _status(read: _Reader) -> Status:
+    status: Status = "active"
+    for field in read.values("status"):
+        value = str(field.value).strip().casefold()
+        if value in STATUSES:
+            status = value  # type: ignore[assignment]
+        else:
+            read.report(field, "warning",
+                        f"unknown status {field.value!r} (active, paused or closed); read as active")
+        break
+    if status == "active" and any(f.value is True or str(f.value).casefold() == "true"
+                                  for f in read.values("paused")):
+        return "paused"
+    return status
+
+
+def _sequence(read: _Reader, config: Config) -> str | None:
+    name = read.text("sequence")
+    if name is None:
+        return None
+    field = read.values("sequence")[0]
+    if name.casefold() not in config.sequences:
+        read.report(field, "warning", f"unknown sequence {name!r} (known: "
+                    f"{', '.join(sorted(config.sequences))}); the other rules apply")
+        return None
+    if not read.values("sequence-start") and not read.values("met"):
+        read.report(field, "warning", "a sequence needs sequence-start or met to count from; "
+                    "the other rules apply")
+        return None
+    return name.casefold()
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise InvalidValue(f"not a whole number: {value!r}")
+    return int(str(value).strip())
+
+
+def _positive(value: object) -> int:
+    count = _count(value)
+    if count < 1:
+        raise InvalidValue(f"must be at least 1, not {value!r}")
+    return count
+
+
+def _cadence_without_start(contact: Contact) -> bool:
+    return (contact.cadence_source == "note" and contact.last_contact is None
+            and contact.met is None and contact.next_due is None and contact.sequence is None
+            and contact.status == "active")
+
+
+def _never_due(contact: Contact, line: int) -> Problem:
+    return Problem(contact.path, line, "warning",
+                   "has a cadence but no last contact or met date, so it never falls due; "
+                   "add last-contact (it is listed by `stale`)")
+
+
+# --- the rest of the vault: interactions and promises ----------------------------------
+
+Resolver = Callable[[str], tuple[str, ...]]
+
+
+def _resolver(contacts: Sequence[Contact]) -> Resolver:
+    """Wikilink target -> contact paths, the way Obsidian resolves it: path, file name, alias."""
+    by_path: dict[str, list[str]] = defaultdict(list)
+    by_stem: dict[str, list[str]] = defaultdict(list)
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for contact in contacts:
+        without_ext = contact.path[:-3] if contact.path.lower().endswith(".md") else contact.path
+        by_path[without_ext.casefold()].append(contact.path)
+        by_stem[without_ext.rsplit("/", 1)[-1].casefold()].append(contact.path)
+        for name in {contact.name.casefold(), *(a.casefold() for a in contact.aliases)}:
+            by_name[name].append(contact.path)
+
+    def resolve(target: str) -> tuple[str, ...]:
+        key = target.strip().casefold()
+        key = key[:-3] if key.endswith(".md") else key
+        if "/" in key:
+            exact = by_path.get(key.lstrip("/"))
+            return tuple(exact or (p for k, ps in by_path.items() if k.endswith("/" + key) for p in ps))
+        return tuple(by_stem.get(key) or by_name.get(key) or ())
+
+    return resolve
+
+
+def _interaction_date(note: Note) -> dt.date | None:
+    """Daily and meeting notes: dated by an ISO file name, else by a `date` with people."""
+    match = _ISO_PREFIX.match(note.stem)
+    if match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+    dates = note.fields.get("date")
+    if dates and note.fields.get("people"):
+        try:
+            return parse_date(dates[0].value)
+        except InvalidValue:
+            return None
+    return None
+
+
+def _interaction_targets(note: Note, resolve: Resolver) -> set[str]:
+    names = [name for field in note.fields.get("people", ()) for name in _people(field.value)]
+    if _ISO_PREFIX.match(note.stem):
+        names += [link.target for link in note.links]
+    return {path for name in names for path in resolve(name) if path != note.path}
+
+
+def _people(value: object) -> list[str]:
+    """`people: ["[[Jane Doe]]", Sam Lee]` -> link targets, or the plain names."""
+    names: list[str] = []
+    for item in _string_list(value):
+        links = _WIKILINK.findall(item)
+        names += links or [item]
+    return names
+
+
+def _promises(note: Note, resolve: Resolver) -> Iterable[tuple[str, Promise]]:
+    for task in note.tasks:
+        if task.status != "open" or task.date is None:
+            continue
+        promise = Promise(task.text, task.date, f"{note.path}:{task.line}")
+        owners = {path for link in task.links for path in resolve(link)}
+        if not owners and note.is_contact:
+            owners = {note.path}
+        for path in sorted(owners):
+            yield path, promise

@@ -1,0 +1,31 @@
+"""One error hierarchy: every failure a user can cause carries its exit status.
+
+The CLI turns these into one line on stderr in a single place (``cli.main``), so no
+traceback ever reaches the user for a problem they can fix.
+"""
+
+from __future__ import annotations
+
+#: Exit statuses, documented in the README.
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+class MdfollowError(Exception):
+    """Base class: a message for the user and the exit status that goes with it."""
+
+    exit_code = EXIT_USAGE
+
+
+class InvalidValue(MdfollowError):
+    """A date, interval or cadence that cannot be understood."""
+
+
+class ConfigError(MdfollowError):
+    """The config file is unreadable, not TOML, or holds a value of the wrong shape."""
+
+
+class VaultNotFound(MdfollowError):
+    """The vault folder does not exist or is not a folder."""

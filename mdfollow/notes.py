@@ -1,0 +1,275 @@
+"""The text of one note -> its front-matter fields, log entries, tasks and links.
+
+Pure: `parse_note(path, text, spellings)` reads nothing but its arguments. It never
+raises on any text; what is wrong becomes a :class:`Problem` with a 1-based line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import yaml
+from frontmatter.default_handlers import SafeLoader, YAMLHandler
+
+from .errors import InvalidValue
+from .fields import FOLLOW_UP_FIELDS, normalize_key, parse_date
+from .model import Entry, Field, Link, Note, Problem, Task, TaskStatus
+
+#: False when PyYAML was built without libyaml: parsing still works, 7x slower.
+HAVE_LIBYAML = issubclass(SafeLoader, yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else False
+
+
+class NoteLoader(SafeLoader):  # type: ignore[misc, valid-type]
+    """python-frontmatter's safe loader (libyaml's when present) that survives bad dates.
+
+    PyYAML raises ValueError for the whole block on an unquoted `2026-02-30`; keeping it
+    as a string lets the rest of the note be read and the date be reported.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+NoteLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_YAML = YAMLHandler()
+
+_OPEN_FENCE = re.compile(r"---[ \t]*")
+_CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
+_TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?:\s|$)""")
+_ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")
+_CODE_FENCE = re.compile(r" {0,3}(```|~~~)")
+_TASK = re.compile(r"[ \t]*[-*+][ \t]+\[(?P<status>[^\]])\][ \t]?(?P<text>.*)")
+_DATE_WORD = r"(?:\*\*|\[\[)?(?P<date>\d{4}-\d{2}-\d{2})(?:\*\*|\]\])?(?=$|[\s:,.;)\u2013\u2014-])"
+_LOG_ITEM = re.compile(r"[ \t]*[-*+][ \t]+(?:\[[xX]\][ \t]+)?" + _DATE_WORD)
+_HEADING = re.compile(r"#{1,6}[ \t]+" + _DATE_WORD)
+_LINK = re.compile(r"!?\[\[(?P<target>[^\[\]|#^]*)(?:[#^][^\[\]|]*)?(?:\|(?P<label>[^\[\]]*))?\]\]")
+_DUE_MARKERS = tuple(
+    # (Tasks emoji and the value after it, Dataview name), in the order a date is chosen
+    (re.compile(emoji + r"[ \t]*(\S*)"), name)
+    for emoji, name in (
+        (r"(?:\U0001F4C5|\U0001F4C6|\U0001F5D3\uFE0F?)", "due"),
+        (r"[\u23F3\u231B]\uFE0F?", "scheduled"),
+        (r"\U0001F6EB", "start"),
+    )
+)
+_EMOJI_FIELD = re.compile(
+    r"(?:\U0001F4C5|\U0001F4C6|\U0001F5D3\uFE0F?|[\u23F3\u231B]\uFE0F?|\U0001F6EB|\u2795|\u2705|\u274C)"
+    r"[ \t]*\S*"
+)
+_PRIORITY = re.compile(r"[\u23EB\U0001F53C\U0001F53D\U0001F53A\u23EC]\uFE0F?")
+_INLINE_FIELD = re.compile(r"[\[(](?P<key>[\w -]+)::[ \t]*(?P<value>[^\])]*)[\])]")
+_BLOCK_ID = re.compile(r"[ \t]\^[\w-]+$")
+
+
+@dataclass(frozen=True)
+class _FrontMatter:
+    text: str
+    first_line: int  # line number of the first line inside the fences
+    body_line: int  # line number of the first body line
+
+
+def parse_note(path: str, text: str, spellings: Mapping[str, str]) -> Note:
+    """Read one note. `spellings` maps normalized key spellings to canonical fields."""
+    lines = [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+    front, problems = _find_front_matter(path, lines, spellings)
+    if front is None and any(p.severity == "error" for p in problems):
+        return _skipped(path, tuple(problems))
+    fields: dict[str, tuple[Field, ...]] = {}
+    key_problems: list[Problem] = []
+    if front is not None:
+        loaded, yaml_problem = _load_yaml(path, front)
+        if yaml_problem is not None:
+            if _mentions_follow_up_key(front.text, spellings):
+                return _skipped(path, (yaml_problem,))
+        elif isinstance(loaded, dict):
+            fields, key_problems = _fields(path, front, loaded, spellings)
+        elif loaded is not None and _mentions_follow_up_key(front.text, spellings):
+            problems.append(Problem(path, front.first_line, "warning",
+                                    "front matter is not a mapping of `key: value` lines; not read"))
+    is_contact = not FOLLOW_UP_FIELDS.isdisjoint(fields)
+    if is_contact:
+        problems += key_problems
+    body = _scan_body(path, lines, front.body_line if front else 1, is_contact)
+    entries, links, tasks, body_problems = body
+    return Note(path, fields, entries, links, tasks, (*problems, *body_problems), is_contact)
+
+
+def _skipped(path: str, problems: tuple[Problem, ...]) -> Note:
+    return Note(path, {}, (), (), (), problems, is_contact=True, skipped=True)
+
+
+def _find_front_matter(
+    path: str, lines: list[str], spellings: Mapping[str, str]
+) -> tuple[_FrontMatter | None, list[Problem]]:
+    if not lines or not _OPEN_FENCE.fullmatch(lines[0]):
+        if lines and re.fullmatch(r"\+\+\+[ \t]*", lines[0]):
+            inside = "\n".join(lines[1:40])
+            if _mentions_follow_up_key(inside.replace("=", ":"), spellings):
+                return None, [Problem(path, 1, "warning",
+                                      "TOML front matter (+++) is not read; write YAML between --- lines")]
+        return None, []
+    for index in range(1, len(lines)):
+        if _CLOSE_FENCE.fullmatch(lines[index]):
+            return _FrontMatter("\n".join(lines[1:index]), 2, index + 2), []
+    if _mentions_follow_up_key("\n".join(lines[1:]), spellings):
+        return None, [Problem(path, 1, "error",
+                              "front matter is never closed (no closing --- line); note skipped")]
+    return None, []
+
+
+def _load_yaml(path: str, front: _FrontMatter) -> tuple[object, Problem | None]:
+    try:
+        return _YAML.load(front.text, Loader=NoteLoader), None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = front.first_line + (mark.line if mark else 0)
+        what = error.problem or error.context or "invalid YAML"
+        if "{{" in front.text:
+            what += " (an unrendered template placeholder like {{date}}? quote it)"
+        return None, Problem(path, line, "error", f"broken YAML: {what}; note skipped")
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
+        return None, Problem(path, front.first_line, "error",
+                             f"broken YAML: {error}; note skipped")
+
+
+def _mentions_follow_up_key(text: str, spellings: Mapping[str, str]) -> bool:
+    """Whether broken front matter was meant to hold follow-up fields (so it is reported)."""
+    for line in text.splitlines():
+        match = _ANY_KEY.match(line)
+        if match and spellings.get(normalize_key(match["key"])) in FOLLOW_UP_FIELDS:
+            return True
+    return False
+
+
+def _fields(
+    path: str, front: _FrontMatter, loaded: dict[object, object], spellings: Mapping[str, str]
+) -> tuple[dict[str, tuple[Field, ...]], list[Problem]]:
+    key_lines = _key_lines(front)
+    fields: dict[str, list[Field]] = {}
+    problems: list[Problem] = []
+    for key, value in loaded.items():
+        if not isinstance(key, str):
+            continue
+        line = key_lines.get(key, front.first_line)
+        canonical = spellings.get(normalize_key(key))
+        if canonical is not None:
+            fields.setdefault(canonical, []).append(Field(key, value, line))
+        else:
+            guess = _misspelling_of(normalize_key(key), spellings)
+            if guess:
+                problems.append(Problem(path, line, "warning",
+                                        f"`{key}` looks like a misspelling of `{guess}`; it is not read"))
+    return {name: tuple(found) for name, found in fields.items()}, problems
+
+
+def _key_lines(front: _FrontMatter) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for offset, line in enumerate(front.text.split("\n")):
+        match = _TOP_KEY.match(line)
+        if match:
+            lines.setdefault(match["key"].strip(), front.first_line + offset)
+    return lines
+
+
+def _misspelling_of(key: str, spellings: Mapping[str, str]) -> str | None:
+    if len(key) < 5:
+        return None
+    known = [k for k, canonical in spellings.items() if canonical in FOLLOW_UP_FIELDS]
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+    return spellings[close[0]] if close else None
+
+
+# --- body -------------------------------------------------------------------------------
+
+
+def _scan_body(
+    path: str, lines: list[str], start: int, is_contact: bool
+) -> tuple[tuple[Entry, ...], tuple[Link, ...], tuple[Task, ...], tuple[Problem, ...]]:
+    """Log entries, counting links, tasks; problems only where they concern a person."""
+    entries: list[Entry] = []
+    links: list[Link] = []
+    tasks: list[Task] = []
+    problems: list[Problem] = []
+    for number, line in _prose_lines(lines, start):
+        task = _TASK.match(line)
+        if task:
+            parsed, problem = _task(path, number, task["status"], task["text"])
+            tasks.append(parsed)
+            if problem and (is_contact or parsed.links):
+                problems.append(problem)
+            if parsed.status != "done":
+                continue
+        dated = _LOG_ITEM.match(line) or _HEADING.match(line)
+        if dated:
+            try:
+                entries.append(Entry(number, parse_date(dated["date"]), line.strip()))
+            except InvalidValue as error:
+                if is_contact:
+                    problems.append(Problem(path, number, "error", str(error)))
+        links.extend(Link(target, number) for target in _link_targets(line))
+    return tuple(entries), tuple(links), tuple(tasks), tuple(problems)
+
+
+def _prose_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
+    """Body lines outside fenced code blocks and `%% comments %%`, with their numbers."""
+    fence: str | None = None
+    in_comment = False
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        code = _CODE_FENCE.match(line)
+        if code and not in_comment:
+            if fence is None:
+                fence = code[1]
+            elif code[1] == fence:
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        if line.count("%%") % 2 == 1:
+            in_comment = not in_comment
+            continue
+        if not in_comment:
+            yield number, line
+
+
+def _link_targets(line: str) -> list[str]:
+    return [m["target"].strip() for m in _LINK.finditer(line) if m["target"].strip()]
+
+
+def _task(path: str, number: int, mark: str, text: str) -> tuple[Task, Problem | None]:
+    status: TaskStatus = "done" if mark in "xX" else "cancelled" if mark == "-" else "open"
+    date, problem = _task_date(path, number, text) if status == "open" else (None, None)
+    return Task(number, status, _task_title(text), date, tuple(_link_targets(text))), problem
+
+
+def _task_date(path: str, number: int, text: str) -> tuple[dt.date | None, Problem | None]:
+    """Due, else scheduled, else start: Obsidian Tasks emoji or Dataview `[due:: …]`."""
+    inline = {m["key"].strip().casefold(): m["value"] for m in _INLINE_FIELD.finditer(text)}
+    for marker, name in _DUE_MARKERS:
+        emoji = marker.search(text)
+        value = emoji[1] if emoji else inline.get(name)
+        if value is None:
+            continue
+        try:
+            return parse_date(value), None
+        except InvalidValue as error:
+            return None, Problem(path, number, "error", f"promise {name} date: {error}")
+    return None, None
+
+
+def _task_title(text: str) -> str:
+    """The task as a person would read it: no emoji fields, inline fields or link brackets."""
+    text = _EMOJI_FIELD.sub("", text)
+    text = _PRIORITY.sub("", text)
+    text = _INLINE_FIELD.sub("", text)
+    text = _BLOCK_ID.sub("", text)
+    text = _LINK.sub(lambda m: (m["label"] or m["target"].rsplit("/", 1)[-1]).strip(), text)
+    return " ".join(text.split())

@@ -1,0 +1,112 @@
+"""Contacts + today -> follow-ups: the rules that decide who is due, and why.
+
+One "current" follow-up per contact (the first rule that applies), plus every open promise
+and the next birthday. Apart from birthdays, which look for the next anniversary, no date
+here depends on `today`: a follow-up stays on its own due date however late it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from .config import Config
+from .fields import Interval
+from .model import Contact, FollowUp, Kind
+
+_BREAK_UP_GAP = Interval(7, "days")
+
+
+def follow_ups(contacts: Iterable[Contact], config: Config, today: dt.date) -> list[FollowUp]:
+    """Every follow-up of every contact, sorted: earliest (most overdue) first, then name."""
+    found = [f for contact in contacts for f in _contact_follow_ups(contact, config, today)]
+    return sorted(found, key=lambda f: (f.due, f.contact.casefold(), f.path, f.kind, f.title))
+
+
+def due(contacts: Iterable[Contact], config: Config, today: dt.date,
+        within: Interval | None = None) -> list[FollowUp]:
+    """What is overdue or due up to `today + within` (inclusive)."""
+    end = within.after(today) if within else today
+    return [f for f in follow_ups(contacts, config, today) if f.due <= end]
+
+
+def stale(contacts: Iterable[Contact], today: dt.date, since: Interval) -> list[Contact]:
+    """Contacts not closed and not heard from since: never-contacted first, then oldest."""
+    cutoff = since.before(today)
+    found = [c for c in contacts
+             if c.status != "closed" and (c.last_contact is None or c.last_contact < cutoff)]
+    return sorted(found, key=lambda c: (c.last_contact is not None, c.last_contact or today,
+                                        c.name.casefold(), c.path))
+
+
+def _contact_follow_ups(contact: Contact, config: Config, today: dt.date) -> Iterator[FollowUp]:
+    for promise in contact.promises:  # a promise stands whatever the status
+        yield _follow_up(contact, "promise", promise.due, promise.text, promise.source)
+    if contact.status == "closed":
+        return
+    if contact.status == "active":
+        current = _current(contact, config)
+        if current is not None:
+            yield current
+    if contact.birthday is not None:
+        day = contact.birthday.next_on_or_after(today)
+        year = contact.birthday.year
+        age = f" (turns {day.year - year})" if year and day.year > year else ""
+        yield _follow_up(contact, "birthday", day, f"Birthday{age}")
+
+
+def _current(contact: Contact, config: Config) -> FollowUp | None:
+    found = _break_up(contact) or _sequence_step(contact, config) or _by_dates(contact, config)
+    if found is None:
+        return None
+    kind, day, title = found
+    if contact.snooze_until is not None and contact.snooze_until > day:
+        day, title = contact.snooze_until, f"{title} (snoozed)"
+    return _follow_up(contact, kind, day, title)
+
+
+Rule = tuple[Kind, dt.date, str]
+
+
+def _break_up(contact: Contact) -> Rule | None:
+    """Know when to stop: after max-attempts unanswered tries, one graceful last note."""
+    if contact.attempts < contact.max_attempts:
+        return None
+    base = contact.last_contact or contact.met
+    if base is None:
+        return None
+    day = (contact.cadence or _BREAK_UP_GAP).after(base)
+    return "break-up", day, f"Last try after {contact.attempts} unanswered: close the loop"
+
+
+def _sequence_step(contact: Contact, config: Config) -> Rule | None:
+    """Steps are day offsets from the start: sales = 1, 3, 7, 14 days after it."""
+    start = contact.sequence_start or contact.met
+    if contact.sequence is None or start is None:
+        return None
+    steps = config.sequences[contact.sequence]
+    if contact.attempts < len(steps):
+        step = steps[contact.attempts]
+        title = (f"{contact.sequence.capitalize()} step {contact.attempts + 1} of {len(steps)} "
+                 f"(day {step})")
+        return "sequence", Interval(step, "days").after(start), title
+    day = Interval(steps[-1] + 7, "days").after(start)
+    return "break-up", day, f"{contact.sequence.capitalize()} sequence done: close the loop"
+
+
+def _by_dates(contact: Contact, config: Config) -> Rule | None:
+    last = contact.last_contact
+    if contact.next_due is not None and (last is None or contact.next_due > last):
+        return "explicit", contact.next_due, "Follow up (next-due)"
+    if contact.cadence is not None and last is not None:
+        source = "" if contact.cadence_source == "note" else f", {contact.cadence_source}"
+        return "cadence", contact.cadence.after(last), f"Check in (every {contact.cadence}{source})"
+    if last is None and contact.met is not None:
+        day = config.first_follow_up.after(contact.met)
+        return "first", day, f"Thank you: met {contact.met.isoformat()}"
+    return None
+
+
+def _follow_up(contact: Contact, kind: Kind, day: dt.date, title: str,
+               source: str | None = None) -> FollowUp:
+    return FollowUp(contact.name, contact.path, kind, day, contact.last_contact, title, source)

@@ -1,0 +1,82 @@
+"""The vault on disk: which files are notes, reading them safely, and the config file.
+
+This is the I/O edge in front of the pure core (`notes`, `contacts`, `schedule`): a file
+that cannot be read or decoded becomes a problem for `check`, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .config import Config, parse_config
+from .contacts import Vault, build_vault
+from .errors import ConfigError, VaultNotFound
+from .model import Note, Problem
+from .notes import parse_note
+
+CONFIG_NAME = ".mdfollow.toml"
+
+
+def open_vault(path: Path) -> Path:
+    if not path.is_dir():
+        what = "is not a folder" if path.exists() else "does not exist"
+        raise VaultNotFound(f"vault {path} {what} (give --vault PATH or set MDFOLLOW_VAULT)")
+    return path
+
+
+def load_config(vault: Path, config_path: Path | None) -> Config:
+    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present."""
+    path = config_path or vault / CONFIG_NAME
+    if config_path is None and not path.exists():
+        return Config()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
+    return parse_config(text, str(path))
+
+
+def note_paths(vault: Path, template_folders: Sequence[str]) -> Iterator[str]:
+    """Vault-relative POSIX paths of every note, sorted; dot-folders and templates skipped."""
+    skip = set(template_folders)
+    for folder, dirs, files in os.walk(vault):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip)
+        relative = Path(folder).relative_to(vault)
+        for name in sorted(files):
+            if name.lower().endswith(".md") and not name.startswith("."):
+                yield (relative / name).as_posix()
+
+
+def read_note(vault: Path, path: str, config: Config) -> Note:
+    try:
+        data = (vault / path).read_bytes()
+    except OSError as error:
+        return _unreadable(path, 1, f"cannot read: {_reason(error)}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        note = parse_note(path, data.decode("utf-8", "replace"), config.spellings)
+        if not note.is_contact:
+            return Note(path, {}, (), (), (), (), is_contact=False, skipped=True)
+        line = data.count(b"\n", 0, error.start) + 1
+        return _unreadable(path, line, f"not UTF-8 text (byte 0x{data[error.start]:02x}); "
+                                       "save it as UTF-8")
+    return parse_note(path, text, config.spellings)
+
+
+def _unreadable(path: str, line: int, message: str) -> Note:
+    problem = Problem(path, line, "error", f"{message}; note skipped")
+    return Note(path, {}, (), (), (), (problem,), is_contact=True, skipped=True)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error)
+
+
+def load_vault(vault: Path, config: Config) -> Vault:
+    notes = (read_note(vault, path, config) for path in note_paths(vault, config.template_folders))
+    return build_vault(notes, config)

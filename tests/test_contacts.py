@@ -1,0 +1,202 @@
+"""Notes -> contacts: field values, effective last contact, link resolution, promises, problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mdfollow.config import Config
+from mdfollow.fields import Interval
+
+from .factories import vault
+
+D = dt.date
+
+
+def only(files: dict[str, str], config: Config | None = None):  # type: ignore[no-untyped-def]
+    result = vault(files, config)
+    assert len(result.contacts) == 1
+    return result.contacts[0], result.problems
+
+
+def test_display_name_is_name_else_file_name() -> None:
+    named = vault({"People/jd.md": "---\nname: Jane Doe\ncadence: 30d\n---\n",
+                   "People/Sam Lee.md": "---\ncadence: 30d\n---\n"})
+    assert sorted(c.name for c in named.contacts) == ["Jane Doe", "Sam Lee"]
+
+
+def test_any_spelling_of_a_field_is_read() -> None:
+    contact, problems = only({"People/A.md": """
+        ---
+        prm-last-contacted: 2026-10-01
+        pingFrequency: "2 weeks"
+        Next Action Date: 2026-12-01
+        prm-snooze-until: 2026-12-05
+        prm-birthday: "04-17"
+        ---
+        """})
+    assert contact.last_contact == D(2026, 10, 1)
+    assert contact.cadence == Interval(2, "weeks")
+    assert contact.next_due == D(2026, 12, 1)
+    assert contact.snooze_until == D(2026, 12, 5)
+    assert contact.birthday is not None and (contact.birthday.month, contact.birthday.day) == (4, 17)
+    assert problems == ()
+
+
+def test_two_spellings_last_contact_takes_the_latest_others_the_first() -> None:
+    contact, problems = only({"People/A.md": """
+        ---
+        last_contact: 2026-09-01
+        LastChatted: 2026-10-05
+        next-due: 2026-12-01
+        nextContact: 2026-11-01
+        ---
+        """})
+    assert contact.last_contact == D(2026, 10, 5)
+    assert contact.next_due == D(2026, 12, 1)
+    assert [(p.line, p.severity) for p in problems] == [(3, "warning"), (5, "warning")]
+    assert "the latest date counts" in problems[0].message
+    assert "the first counts" in problems[1].message
+
+
+def test_impossible_date_and_unknown_cadence_are_errors_and_the_rest_still_counts() -> None:
+    contact, problems = only({"People/A.md": """
+        ---
+        last-contact: 2026-02-30
+        cadence: fortnite
+        tags: [family]
+        met: 2026-01-05
+        ---
+        - 2026-08-10 dinner
+        """}, Config(tag_cadences={"family": Interval(14, "days")}))
+    assert contact.last_contact == D(2026, 8, 10)
+    assert contact.cadence == Interval(14, "days") and contact.cadence_source == "tag #family"
+    assert contact.met == D(2026, 1, 5)
+    assert [(p.line, p.severity) for p in problems] == [(2, "error"), (3, "error")]
+    assert "impossible date" in problems[0].message and "unknown cadence" in problems[1].message
+
+
+def test_cadence_comes_from_the_note_then_the_shortest_tag_then_the_default() -> None:
+    config = Config(default_cadence=Interval(90, "days"),
+                    tag_cadences={"family": Interval(1, "months"), "close": Interval(2, "weeks")})
+    result = vault({
+        "own.md": "---\ncadence: 1y\ntags: [family]\n---\n",
+        "tags.md": "---\nlast-contact:\ntags: ['#Family', close]\n---\n",
+        "hash.md": "---\nlast-contact:\ntags: '#family'\n---\n",
+        "none.md": "---\nlast-contact:\n---\n",
+    }, config)
+    by_path = {c.path: (c.cadence, c.cadence_source) for c in result.contacts}
+    assert by_path == {
+        "own.md": (Interval(1, "years"), "note"),
+        "tags.md": (Interval(2, "weeks"), "tag #close"),
+        "hash.md": (Interval(1, "months"), "tag #family"),
+        "none.md": (Interval(90, "days"), "default"),
+    }
+
+
+def test_status_and_paused_flags() -> None:
+    result = vault({
+        "a.md": "---\ncadence: 30d\nstatus: Closed\n---\n",
+        "b.md": "---\ncadence: 30d\npaused: true\n---\n",
+        "c.md": "---\ncadence: 30d\nprm-paused: 'true'\n---\n",
+        "d.md": "---\ncadence: 30d\nstatus: dormant\n---\n",
+        "e.md": "---\ncadence: 30d\nstatus: closed\npaused: true\n---\n",
+    })
+    assert {c.path: c.status for c in result.contacts} == {
+        "a.md": "closed", "b.md": "paused", "c.md": "paused", "d.md": "active", "e.md": "closed"}
+    assert [(p.path, p.severity) for p in result.problems if "status" in p.message] == [
+        ("d.md", "warning")]
+
+
+def test_effective_last_contact_is_the_latest_of_field_log_and_interaction_notes() -> None:
+    files = {
+        "People/Jane Doe.md": """
+            ---
+            aliases: [JD]
+            last-contact: 2026-10-01
+            cadence: 30d
+            ---
+            - 2026-10-05 coffee
+            ## 2026-10-07
+            """,
+        "Daily/2026-10-10.md": "Lunch with [[JD]].\n",
+        "Daily/2026-10-12 Meeting.md": "- [ ] ask [[Jane Doe]] later\n- [-] call [[Jane Doe]]\n",
+        "Meetings/Review.md": "---\ndate: 2026-10-15\nattendees: ['[[Other]]']\n---\n[[Jane Doe]]\n",
+    }
+    assert vault(files).contacts[0].last_contact == D(2026, 10, 10)
+    files["Daily/2026-10-20.md"] = "- [x] sent [[People/Jane Doe|Jane]] the deck\n"
+    assert vault(files).contacts[0].last_contact == D(2026, 10, 20)
+    files["Meetings/Plan.md"] = "---\ndate: 2026-12-01 10:00\nwith:\n  - Jane Doe\n---\n"
+    assert vault(files).contacts[0].last_contact == D(2026, 12, 1)  # planned contact counts
+
+
+def test_links_resolve_by_path_file_name_name_or_alias_case_insensitively() -> None:
+    files = {
+        "People/Jane Doe.md": "---\nname: Jane D.\naliases: [Janie]\ncadence: 30d\n---\n",
+        "Work/Jane Doe.md": "---\ncadence: 30d\n---\n",
+        "Daily/2026-10-01.md": "[[work/jane doe]]\n",
+        "Daily/2026-10-02.md": "[[JANIE]]\n",
+        "Daily/2026-10-03.md": "[[Jane D.#Notes]]\n",
+        "Daily/2026-10-04.md": "[[Jane Doe.md]]\n",
+    }
+    last = {c.path: c.last_contact for c in vault(files).contacts}
+    assert last == {"People/Jane Doe.md": D(2026, 10, 4), "Work/Jane Doe.md": D(2026, 10, 4)}
+    del files["Daily/2026-10-04.md"]
+    last = {c.path: c.last_contact for c in vault(files).contacts}
+    assert last == {"People/Jane Doe.md": D(2026, 10, 3), "Work/Jane Doe.md": D(2026, 10, 1)}
+
+
+def test_promises_belong_to_whoever_the_task_links_else_the_note_owner() -> None:
+    result = vault({
+        "People/Jane Doe.md": """
+            ---
+            cadence: 30d
+            ---
+            - [ ] send Jane my florist's name 📅 2026-11-25
+            - [ ] ask [[Sam Lee]] to call Jane 📅 2026-11-26
+            - [ ] no date, no promise
+            - [x] done 📅 2026-11-01
+            """,
+        "People/Sam Lee.md": "---\nstatus: closed\ncadence: 30d\n---\n",
+        "Meetings/Note.md": "- [ ] intro [[Jane Doe]] and [[Sam Lee]] [due:: 2026-11-27]\n"
+                            "- [ ] nobody 📅 2026-11-28\n",
+    })
+    promises = {c.name: [(p.text, p.due.isoformat(), p.source) for p in c.promises]
+                for c in result.contacts}
+    assert promises == {
+        "Jane Doe": [("send Jane my florist's name", "2026-11-25", "People/Jane Doe.md:4"),
+                     ("intro Jane Doe and Sam Lee", "2026-11-27", "Meetings/Note.md:1")],
+        "Sam Lee": [("ask Sam Lee to call Jane", "2026-11-26", "People/Jane Doe.md:5"),
+                    ("intro Jane Doe and Sam Lee", "2026-11-27", "Meetings/Note.md:1")],
+    }
+
+
+def test_unknown_sequence_and_missing_start_are_warnings_and_fall_back() -> None:
+    result = vault({
+        "a.md": "---\nsequence: salez\nmet: 2026-11-01\n---\n",
+        "b.md": "---\nsequence: sales\n---\n",
+        "c.md": "---\nsequence: Sales\nmet: 2026-11-01\n---\n",
+    })
+    assert {c.path: c.sequence for c in result.contacts} == {"a.md": None, "b.md": None,
+                                                             "c.md": "sales"}
+    assert [(p.path, p.severity) for p in result.problems] == [("a.md", "warning"), ("b.md", "warning")]
+
+
+def test_a_cadence_with_no_date_to_count_from_is_a_warning_on_the_cadence_line() -> None:
+    result = vault({"People/Noah.md": "---\nemail: n@example.com\ncadence: 30d\n---\n"})
+    assert [(p.line, p.severity) for p in result.problems] == [(3, "warning")]
+    assert "never falls due" in result.problems[0].message
+
+
+def test_bad_counts_are_errors() -> None:
+    contact, problems = only({"a.md": "---\nattempts: many\nmax-attempts: 0\ncadence: 30d\n"
+                                      "last-contact: 2026-01-01\n---\n"})
+    assert (contact.attempts, contact.max_attempts) == (0, 6)
+    assert [p.line for p in problems if p.severity == "error"] == [2, 3]
+
+
+def test_skipped_notes_are_reported_and_contribute_nothing() -> None:
+    result = vault({"a.md": "---\nlast-contact: [2026\n---\n- [ ] x 📅 2026-11-25\n",
+                    "b.md": "---\ncadence: 30d\nlast-contact: 2026-11-01\n---\n"})
+    assert [c.path for c in result.contacts] == ["b.md"]
+    assert result.skipped == ("a.md",)
+    assert [p.path for p in result.problems] == ["a.md"]

@@ -1,0 +1,132 @@
+"""Note parsing: expected-output fixtures (tests/notes/<case>.md beside <case>.json) and fuzzing."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mdfollow.fields import FOLLOW_UP_FIELDS, normalize_key, spelling_table
+from mdfollow.model import Note
+from mdfollow.notes import HAVE_LIBYAML, parse_note
+
+from .factories import note
+
+CASES = Path(__file__).parent / "notes"
+SPELLINGS = spelling_table()
+
+
+def as_json(parsed: Note) -> Any:
+    def default(value: object) -> str:
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        raise TypeError(value)
+
+    return json.loads(json.dumps(dataclasses.asdict(parsed), default=default))
+
+
+def parse_case(path: Path) -> Note:
+    data = path.read_bytes()
+    return parse_note(f"notes/{path.name}", data.decode("utf-8"), SPELLINGS)
+
+
+@pytest.mark.parametrize("case", sorted(CASES.glob("*.md")), ids=lambda p: p.stem)
+def test_note_matches_expected_output(case: Path) -> None:
+    expected_file = case.with_suffix(".json")
+    if os.environ.get("MDFOLLOW_REGENERATE"):
+        expected_file.write_text(json.dumps(as_json(parse_case(case)), indent=2, ensure_ascii=False)
+                                 + "\n", encoding="utf-8")
+    assert as_json(parse_case(case)) == json.loads(expected_file.read_text(encoding="utf-8"))
+
+
+def test_every_case_has_its_expected_output() -> None:
+    assert {p.stem for p in CASES.glob("*.md")} == {p.stem for p in CASES.glob("*.json")}
+
+
+def test_libyaml_is_used() -> None:
+    assert HAVE_LIBYAML, "PyYAML without libyaml: parsing is 7x slower"
+
+
+def test_lines_count_the_opening_fence_as_line_one() -> None:
+    parsed = note("""
+        ---
+        name: X
+
+        cadence: nope
+        ---
+        """)
+    assert parsed.fields["cadence"][0].line == 4
+
+
+def test_unsafe_tags_are_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    parsed = note(f"""
+        ---
+        cadence: !!python/object/apply:os.system ["touch {marker}"]
+        ---
+        """)
+    assert parsed.skipped and not marker.exists()
+
+
+def test_broken_yaml_is_only_reported_when_it_holds_follow_up_keys() -> None:
+    assert note("---\ntitle: [oops\n---\n").problems == ()
+    broken = note("---\ntitle: [oops\nLast Contact: 2026-01-01\n---\n")
+    assert broken.skipped
+    assert [p.severity for p in broken.problems] == ["error"]
+
+
+def test_a_note_without_follow_up_keys_is_not_a_contact_and_never_reported() -> None:
+    parsed = note("---\nname: Not a person\ncadance: 3d\nstatus: weird\n---\n- 2026-02-30 x\n")
+    assert not parsed.is_contact
+    assert parsed.problems == ()
+
+
+def test_an_empty_follow_up_value_still_makes_a_contact() -> None:
+    parsed = note("---\nlast-contact:\n---\n")
+    assert parsed.is_contact
+    assert parsed.fields["last-contact"][0].value is None
+
+
+# --- fuzzing ----------------------------------------------------------------------------
+
+keys = st.sampled_from(["last-contact", "LastChatted", "cadence", "met", "name", "tags", "Other Key",
+                        "next_due", "birthday", "attempts", "status", "x"])
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+                    st.dates(min_value=dt.date(1, 1, 1)).map(dt.date.isoformat),
+                    st.sampled_from(["2026-02-30", "30d", "every 2 weeks", "{{date}}", "!!python/none",
+                                     "[unclosed", "'quote", "- item", "|", "&a", "*a", "---", "..."]))
+
+
+@given(st.text())
+def test_any_text_parses_without_raising(text: str) -> None:
+    parse_note("People/Fuzz.md", text, SPELLINGS)
+
+
+@given(st.lists(st.tuples(keys, scalars), max_size=8), st.text(max_size=200),
+       st.sampled_from(["\n", "\r\n"]), st.booleans())
+@settings(suppress_health_check=[HealthCheck.too_slow])
+def test_raw_front_matter_lines_parse_without_raising(pairs: list[tuple[str, object]], body: str,
+                                                      newline: str, bom: bool) -> None:
+    lines = ["---", *(f"{k}: {v}" for k, v in pairs), "---", body]
+    parse_note("People/Fuzz.md", ("\ufeff" if bom else "") + newline.join(lines), SPELLINGS)
+
+
+@given(st.dictionaries(keys, scalars, max_size=8), st.sampled_from(["\n", "\r\n"]))
+def test_well_formed_front_matter_is_read_as_yaml_reads_it(fields: dict[str, object],
+                                                           newline: str) -> None:
+    dumped = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False)
+    text = newline.join(["---", *dumped.splitlines(), "---", ""])
+    parsed = parse_note("People/Fuzz.md", text, SPELLINGS)
+    loaded = yaml.safe_load(dumped) or {}
+    read = {f.key: f.value for found in parsed.fields.values() for f in found}
+    known = {k: v for k, v in loaded.items() if normalize_key(k) in SPELLINGS}
+    assert read == known
+    assert parsed.is_contact == any(SPELLINGS[normalize_key(k)] in FOLLOW_UP_FIELDS for k in known)
