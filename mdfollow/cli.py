@@ -30,30 +30,18 @@ from .vault import load_config, load_vault, open_vault
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _DateType(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            return parse_date(value)
-        except InvalidValue as error:
-            self.fail(str(error), param, ctx)
+def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    try:
+        return None if value is None else parse_date(value)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), ctx, param) from None
 
 
-class _IntervalType(click.ParamType):
-    name = "INTERVAL"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, Interval):
-            return value
-        try:
-            return parse_interval(value, allow_zero=True)
-        except InvalidValue as error:
-            self.fail(str(error), param, ctx)
-
-
-DATE = _DateType()
-INTERVAL = _IntervalType()
+def _interval_option(ctx: click.Context, param: click.Parameter, value: str) -> Interval:
+    try:
+        return parse_interval(value, allow_zero=True)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), ctx, param) from None
 
 
 @dataclass
@@ -124,7 +112,7 @@ class _Group(click.Group):
 @click.option("--vault", "vault_path", type=click.Path(path_type=Path), envvar="MDFOLLOW_VAULT",
               default=".", show_default="current folder",
               help="The vault folder (env MDFOLLOW_VAULT).")
-@click.option("--today", type=DATE, default=None,
+@click.option("--today", callback=_date_option, metavar="YYYY-MM-DD",
               help="Compute as if it were this day (default: the local date).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               envvar="MDFOLLOW_CONFIG", default=None,
@@ -138,7 +126,8 @@ def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
 
 
 @cli.command()
-@click.option("--within", type=INTERVAL, default="0", show_default=True,
+@click.option("--within", callback=_interval_option, default="0", show_default=True,
+              metavar="INTERVAL",
               help="Also list what falls due up to this far ahead: 7d, 2w, 1m.")
 @json_option
 @pass_session
@@ -181,7 +170,8 @@ def _date(day: dt.date | None) -> str:
 
 
 @cli.command()
-@click.option("--since", type=INTERVAL, default="90d", show_default=True,
+@click.option("--since", callback=_interval_option, default="90d", show_default=True,
+              metavar="INTERVAL",
               help="Not heard from for longer than this: 90d, 6m, 1y.")
 @json_option
 @pass_session
@@ -246,7 +236,7 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
 
 
 def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = [cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths)]
+    padded = [cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=False)]
     return "  ".join(padded).rstrip()
 
 

@@ -6,6 +6,7 @@ silently ignored, because a cadence that never applies is worse than a clear mes
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ BUILTIN_SEQUENCES: Mapping[str, tuple[int, ...]] = {
 }
 
 
+ONE_DAY = Interval(1, "days")
+
+
 @dataclass(frozen=True)
 class Config:
     default_cadence: Interval | None = None
@@ -33,7 +37,7 @@ class Config:
     sequences: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: dict(BUILTIN_SEQUENCES))
     spellings: Mapping[str, str] = field(default_factory=spelling_table)
     max_attempts: int = 6
-    first_follow_up: Interval = Interval(1, "days")
+    first_follow_up: Interval = ONE_DAY
     template_folders: tuple[str, ...] = ("Templates", "templates")
 
 
@@ -105,7 +109,7 @@ def _sequences(table: Mapping[str, object], source: str) -> dict[str, tuple[int,
     for name, steps in table.items():
         if (not isinstance(steps, list) or not steps
                 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in steps)
-                or any(a >= b for a, b in zip(steps, steps[1:]))):
+                or any(a >= b for a, b in itertools.pairwise(steps))):
             raise ConfigError(f"{source}: sequences.{name} must be a list of increasing day "
                               "offsets from the start, e.g. [1, 3, 7, 14]")
         result[name.casefold()] = tuple(steps)

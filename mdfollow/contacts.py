@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from .config import Config, normalize_tag
 from .errors import InvalidValue
-from .fields import STATUSES, Birthday, Interval, parse_birthday, parse_date, parse_interval
+from .fields import STATUSES, Interval, parse_birthday, parse_date, parse_interval
 from .model import Contact, Field, Note, Problem, Promise, Status
 
 T = TypeVar("T")

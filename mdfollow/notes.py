@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ _OPEN_FENCE = re.compile(r"---[ \t]*")
 _CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
 _TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?:\s|$)""")
 _ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")
+_LIST_OR_HEADING = frozenset("-*+#")
 _CODE_FENCE = re.compile(r" {0,3}(```|~~~)")
 _TASK = re.compile(r"[ \t]*[-*+][ \t]+\[(?P<status>[^\]])\][ \t]?(?P<text>.*)")
 _DATE_WORD = r"(?:\*\*|\[\[)?(?P<date>\d{4}-\d{2}-\d{2})(?:\*\*|\]\])?(?=$|[\s:,.;)\u2013\u2014-])"
@@ -83,20 +85,20 @@ def parse_note(path: str, text: str, spellings: Mapping[str, str]) -> Note:
     if front is None and any(p.severity == "error" for p in problems):
         return _skipped(path, tuple(problems))
     fields: dict[str, tuple[Field, ...]] = {}
-    key_problems: list[Problem] = []
+    unknown: list[Field] = []
     if front is not None:
         loaded, yaml_problem = _load_yaml(path, front)
         if yaml_problem is not None:
             if _mentions_follow_up_key(front.text, spellings):
                 return _skipped(path, (yaml_problem,))
         elif isinstance(loaded, dict):
-            fields, key_problems = _fields(path, front, loaded, spellings)
+            fields, unknown = _fields(front, loaded, spellings)
         elif loaded is not None and _mentions_follow_up_key(front.text, spellings):
             problems.append(Problem(path, front.first_line, "warning",
                                     "front matter is not a mapping of `key: value` lines; not read"))
     is_contact = not FOLLOW_UP_FIELDS.isdisjoint(fields)
     if is_contact:
-        problems += key_problems
+        problems += _misspellings(path, unknown, spellings)
     body = _scan_body(path, lines, front.body_line if front else 1, is_contact)
     entries, links, tasks, body_problems = body
     return Note(path, fields, entries, links, tasks, (*problems, *body_problems), is_contact)
@@ -150,24 +152,33 @@ def _mentions_follow_up_key(text: str, spellings: Mapping[str, str]) -> bool:
 
 
 def _fields(
-    path: str, front: _FrontMatter, loaded: dict[object, object], spellings: Mapping[str, str]
-) -> tuple[dict[str, tuple[Field, ...]], list[Problem]]:
+    front: _FrontMatter, loaded: dict[object, object], spellings: Mapping[str, str]
+) -> tuple[dict[str, tuple[Field, ...]], list[Field]]:
+    """The fields mdfollow reads, by canonical name, and the keys it does not know."""
     key_lines = _key_lines(front)
     fields: dict[str, list[Field]] = {}
-    problems: list[Problem] = []
+    unknown: list[Field] = []
     for key, value in loaded.items():
         if not isinstance(key, str):
             continue
-        line = key_lines.get(key, front.first_line)
+        field = Field(key, value, key_lines.get(key, front.first_line))
         canonical = spellings.get(normalize_key(key))
         if canonical is not None:
-            fields.setdefault(canonical, []).append(Field(key, value, line))
+            fields.setdefault(canonical, []).append(field)
         else:
-            guess = _misspelling_of(normalize_key(key), spellings)
-            if guess:
-                problems.append(Problem(path, line, "warning",
-                                        f"`{key}` looks like a misspelling of `{guess}`; it is not read"))
-    return {name: tuple(found) for name, found in fields.items()}, problems
+            unknown.append(field)
+    return {name: tuple(found) for name, found in fields.items()}, unknown
+
+
+def _misspellings(path: str, unknown: list[Field], spellings: Mapping[str, str]) -> list[Problem]:
+    known = tuple(sorted(k for k, canonical in spellings.items() if canonical in FOLLOW_UP_FIELDS))
+    problems = []
+    for field in unknown:
+        close = _close_match(normalize_key(field.key), known)
+        if close:
+            problems.append(Problem(path, field.line, "warning", f"`{field.key}` looks like a "
+                                    f"misspelling of `{spellings[close]}`; it is not read"))
+    return problems
 
 
 def _key_lines(front: _FrontMatter) -> dict[str, int]:
@@ -179,12 +190,12 @@ def _key_lines(front: _FrontMatter) -> dict[str, int]:
     return lines
 
 
-def _misspelling_of(key: str, spellings: Mapping[str, str]) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def _close_match(key: str, known: tuple[str, ...]) -> str | None:
     if len(key) < 5:
         return None
-    known = [k for k, canonical in spellings.items() if canonical in FOLLOW_UP_FIELDS]
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
-    return spellings[close[0]] if close else None
+    return close[0] if close else None
 
 
 # --- body -------------------------------------------------------------------------------
@@ -199,6 +210,11 @@ def _scan_body(
     tasks: list[Task] = []
     problems: list[Problem] = []
     for number, line in _prose_lines(lines, start):
+        head = line.lstrip()[:1]
+        if head not in _LIST_OR_HEADING:
+            if "[[" in line:
+                links.extend(Link(target, number) for target in _link_targets(line))
+            continue
         task = _TASK.match(line)
         if task:
             parsed, problem = _task(path, number, task["status"], task["text"])
@@ -214,7 +230,8 @@ def _scan_body(
             except InvalidValue as error:
                 if is_contact:
                     problems.append(Problem(path, number, "error", str(error)))
-        links.extend(Link(target, number) for target in _link_targets(line))
+        if "[[" in line:
+            links.extend(Link(target, number) for target in _link_targets(line))
     return tuple(entries), tuple(links), tuple(tasks), tuple(problems)
 
 
@@ -224,7 +241,7 @@ def _prose_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
     in_comment = False
     for number in range(start, len(lines) + 1):
         line = lines[number - 1]
-        code = _CODE_FENCE.match(line)
+        code = _CODE_FENCE.match(line) if ("`" in line or "~" in line) else None
         if code and not in_comment:
             if fence is None:
                 fence = code[1]
@@ -233,7 +250,7 @@ def _prose_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
             continue
         if fence is not None:
             continue
-        if line.count("%%") % 2 == 1:
+        if "%%" in line and line.count("%%") % 2 == 1:
             in_comment = not in_comment
             continue
         if not in_comment:

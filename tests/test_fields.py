@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -146,10 +147,8 @@ def test_keys_compare_without_case_dashes_underscores_or_spaces() -> None:
                  st.lists(st.text(max_size=3), max_size=2)))
 def test_parsers_raise_only_the_projects_error(value: object) -> None:
     for parse in (parse_interval, parse_date, parse_birthday):
-        try:
+        with contextlib.suppress(InvalidValue):
             parse(value)
-        except InvalidValue:
-            pass
 
 
 @given(st.integers(min_value=1, max_value=5000),

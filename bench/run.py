@@ -1,0 +1,112 @@
+"""Timings of mdfollow against the floors and the naive loop, measured in one run.
+
+    python bench/run.py --notes 1000,10000
+
+Prints a Markdown table (median of --repeat runs) and the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import frontmatter
+
+from mdfollow.config import Config
+from mdfollow.vault import load_vault, note_paths
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_vault import make_vault
+
+OUT = Path(__file__).parent / "out"
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def read_all(vault: Path) -> int:
+    total = 0
+    for folder, dirs, files in os.walk(vault):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            total += len((Path(folder) / name).read_bytes())
+    return total
+
+
+def stat_all(vault: Path) -> int:
+    return sum(1 for folder, _, files in os.walk(vault) for name in files
+               if (Path(folder) / name).stat().st_size >= 0)
+
+
+def naive_loop(vault: Path) -> int:
+    """What anyone would write with the same libraries."""
+    count = 0
+    for path in vault.rglob("*.md"):
+        try:
+            frontmatter.load(str(path))
+            count += 1
+        except Exception:
+            pass
+    return count
+
+
+def whole_process(vault: Path, repeat: int) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of `mdfollow due` as a user runs it."""
+    command = [sys.executable, "-m", "mdfollow", "--vault", str(vault), "--today", "2026-11-22",
+               "due", "--json"]
+    seconds = median_seconds(lambda: subprocess.run(command, capture_output=True, check=False), repeat)
+    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def bench(notes: int, repeat: int) -> list[tuple[str, float, str]]:
+    vault = OUT / f"vault-{notes}"
+    if not vault.exists():
+        make_vault(notes, vault)
+    config = Config()
+    floor = median_seconds(lambda: read_all(vault), repeat)
+    rows = [
+        ("read every file's bytes (floor)", floor),
+        ("stat every file (floor)", median_seconds(lambda: stat_all(vault), repeat)),
+        ("walk the vault (mdfollow)", median_seconds(lambda: list(note_paths(vault, ("Templates",))),
+                                                     repeat)),
+        ("naive frontmatter.load() loop", median_seconds(lambda: naive_loop(vault), repeat)),
+        ("mdfollow: read + parse + schedule, in-process", median_seconds(
+            lambda: load_vault(vault, config), repeat)),
+    ]
+    seconds, rss = whole_process(vault, repeat)
+    rows.append(("mdfollow due, whole process", seconds))
+    result = [(name, value, f"{value / floor:.1f}x") for name, value in rows]
+    result.append(("peak RSS of `mdfollow due` (MiB)", rss / 1024, ""))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", default="1000,10000")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.machine()}; median of {args.repeat} runs\n")
+    for notes in (int(n) for n in args.notes.split(",")):
+        print(f"{notes:,} notes\n\n| what | seconds | vs read floor |\n|---|---:|---:|")
+        for name, value, ratio in bench(notes, args.repeat):
+            print(f"| {name} | {value:.3f} | {ratio} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""The CLI through click's CliRunner: output, JSON fields, exit codes, and messages."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mdfollow import schedule
+from mdfollow.cli import cli
+
+from .factories import write_vault
+
+ROOT = Path(__file__).parent.parent
+SMALL = Path(__file__).parent / "vaults" / "small"
+
+
+def run(*args: str, vault: Path = SMALL, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, ["--vault", str(vault), "--today", "2026-11-22", *args])
+
+
+def test_due_json_has_the_documented_fields_and_values() -> None:
+    result = run("due", "--within", "14d", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"contact": "Sam Lee", "path": "People/Sam Lee.md", "kind": "sequence", "due": "2026-11-17",
+         "overdue_days": 5, "last_contact": None, "title": "Sales step 3 of 4 (day 7)", "source": None},
+        {"contact": "Jane Doe", "path": "People/Jane Doe.md", "kind": "promise", "due": "2026-11-25",
+         "overdue_days": 0, "last_contact": "2026-11-18", "title": "send Jane my florist's name",
+         "source": "People/Jane Doe.md:7"},
+        {"contact": "Ana Ruiz", "path": "People/Ana Ruiz.md", "kind": "cadence", "due": "2026-12-01",
+         "overdue_days": 0, "last_contact": "2026-09-01", "title": "Check in (every 3 months)",
+         "source": None},
+        {"contact": "Ana Ruiz", "path": "People/Ana Ruiz.md", "kind": "birthday", "due": "2026-12-06",
+         "overdue_days": 0, "last_contact": "2026-09-01", "title": "Birthday (turns 60)",
+         "source": None},
+    ]
+
+
+def test_due_defaults_to_today_and_the_window_is_inclusive() -> None:
+    assert [i["contact"] for i in json.loads(run("due", "--json").stdout)] == ["Sam Lee"]
+    assert [i["due"] for i in json.loads(run("due", "--within", "3d", "--json").stdout)] == [
+        "2026-11-17", "2026-11-25"]
+
+
+def test_due_table_is_readable() -> None:
+    result = run("due", "--within", "2w")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "4 follow-ups due by 2026-12-06"
+    assert lines[2].split() == ["WHEN", "WHO", "KIND", "DUE", "LAST", "CONTACT", "WHAT"]
+    assert re.match(r"5d late +Sam Lee +sequence +2026-11-17 +never +Sales step 3 of 4", lines[3])
+    assert lines[4].startswith("in 3d ")
+
+
+def test_broken_notes_are_named_once_on_stderr_and_the_rest_is_listed() -> None:
+    result = run("due")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "mdfollow: warning: People/Broken.md:3: broken YAML: did not find expected ',' or ']'; "
+        "note skipped",
+        "mdfollow: warning: 1 more error in the vault (an impossible date, an unknown cadence…): "
+        "run `mdfollow check`",
+    ]
+    assert "Sam Lee" in result.stdout and "Traceback" not in result.output
+
+
+def test_nothing_due(tmp_path: Path) -> None:
+    result = run("due", vault=tmp_path)
+    assert (result.exit_code, result.stdout) == (0, "Nothing due today (2026-11-22). You're all caught up.\n")
+    assert json.loads(run("due", "--json", vault=tmp_path).stdout) == []
+
+
+def test_stale_json_and_table() -> None:
+    result = run("stale", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [
+        {"contact": "Sam Lee", "path": "People/Sam Lee.md", "status": "active", "last_contact": None,
+         "days": None, "cadence": None},
+    ]
+    rows = json.loads(run("stale", "--since", "30d", "--json").stdout)
+    assert [(r["contact"], r["days"]) for r in rows] == [("Sam Lee", None), ("Ana Ruiz", 82)]
+    table = run("stale", "--since", "30d").stdout.splitlines()
+    assert table[0] == "2 contacts not heard from in over 30 days"
+    assert table[3].split()[:3] == ["Sam", "Lee", "never"]
+
+
+def test_check_lists_problems_and_exits_1_on_errors() -> None:
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "People/Ana Ruiz.md:2: error: last_contact: impossible date: '2026-02-30'",
+        "People/Broken.md:3: error: broken YAML: did not find expected ',' or ']'; note skipped",
+    ]
+    assert result.stderr == "2 errors, 0 warnings in 4 contacts\n"
+    data = json.loads(run("check", "--json").stdout)
+    assert data[0] == {"path": "People/Ana Ruiz.md", "line": 2, "severity": "error",
+                       "message": "last_contact: impossible date: '2026-02-30'"}
+
+
+def test_check_exits_0_with_only_warnings(tmp_path: Path) -> None:
+    write_vault(tmp_path, {"a.md": "---\nlast-contact: 2026-01-01\ncadance: 3d\n---\n"})
+    result = run("check", vault=tmp_path)
+    assert result.exit_code == 0
+    assert result.stdout == "a.md:3: warning: `cadance` looks like a misspelling of `cadence`; " \
+                            "it is not read\n"
+
+
+def test_missing_vault_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run("due", vault=tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert result.stderr == (f"mdfollow: error: vault {tmp_path / 'nowhere'} does not exist "
+                             "(give --vault PATH or set MDFOLLOW_VAULT)\n")
+
+
+def test_bad_config_is_exit_2(tmp_path: Path) -> None:
+    write_vault(tmp_path, {".mdfollow.toml": "[cadence]\ndefault = 'sometimes'\n"})
+    result = run("due", vault=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mdfollow: error: ")
+    assert "cadence.default: unknown cadence 'sometimes'" in result.stderr
+
+
+def test_config_option_and_vault_from_the_environment(tmp_path: Path) -> None:
+    write_vault(tmp_path, {"v/a.md": "---\nlast-contact: 2026-11-01\n---\n",
+                           "c.toml": "[cadence]\ndefault = '14d'\n"})
+    result = CliRunner(env={"MDFOLLOW_VAULT": str(tmp_path / "v")}).invoke(
+        cli, ["--today", "2026-11-22", "--config", str(tmp_path / "c.toml"), "due", "--json"])
+    assert [(i["contact"], i["due"]) for i in json.loads(result.stdout)] == [("a", "2026-11-15")]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--today", "2026-02-30", "due"], "impossible date"),
+    (["due", "--within", "soon"], "unknown cadence 'soon'"),
+    (["stale", "--since", "-3d"], "positive"),
+    (["nope"], "No such command"),
+])
+def test_bad_options_are_usage_errors(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["--vault", str(SMALL), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(schedule, "due", broken)
+    result = run("due")
+    assert result.exit_code == 70
+    assert "internal error: RuntimeError: boom" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_sample_vault_agenda() -> None:
+    result = run("due", "--within", "14d", "--json", vault=ROOT / "sample-vault")
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)
+    assert {i["kind"] for i in items} == {"promise", "break-up", "sequence", "explicit", "cadence",
+                                          "first", "birthday"}
+    assert all(i["due"] <= "2026-12-06" for i in items)
+    assert "People/Dmitri Volkov.md" in result.stderr
+    assert run("check", vault=ROOT / "sample-vault").exit_code == 1
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run([sys.executable, "-m", "mdfollow", "--vault", str(SMALL), "--today",
+                           "2026-11-22", "due", "--json"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)[0]["contact"] == "Sam Lee"
+
+
+def test_every_command_has_help_and_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in cli.commands.items():
+        assert command.help, name
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.stdout
+        assert f"### `mdfollow {name}" in readme, f"README has no section for {name}"

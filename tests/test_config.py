@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+
+from mdfollow.config import BUILTIN_SEQUENCES, Config, parse_config
+from mdfollow.errors import ConfigError
+from mdfollow.fields import Interval, normalize_key
+
+FULL = """
+max-attempts = 4
+first-follow-up = "2d"
+template-folders = ["_templates"]
+
+[cadence]
+default = "90d"
+
+[cadence.tags]
+"#Family" = "14d"
+work = "every month"
+
+[sequences]
+sales = [2, 5]
+webinar = [1, 4, 10]
+
+[fields]
+last-contact = ["seen"]
+Cadence = ["how-often"]
+"""
+
+
+def test_every_key_is_read() -> None:
+    config = parse_config(FULL, "x.toml")
+    assert config.max_attempts == 4
+    assert config.first_follow_up == Interval(2, "days")
+    assert config.template_folders == ("_templates",)
+    assert config.default_cadence == Interval(90, "days")
+    assert config.tag_cadences == {"family": Interval(14, "days"), "work": Interval(1, "months")}
+    assert config.sequences["sales"] == (2, 5)
+    assert config.sequences["webinar"] == (1, 4, 10)
+    assert config.sequences["interview"] == BUILTIN_SEQUENCES["interview"]
+    assert config.spellings[normalize_key("seen")] == "last-contact"
+    assert config.spellings[normalize_key("How Often")] == "cadence"
+    assert config.spellings[normalize_key("LastChatted")] == "last-contact"
+
+
+def test_an_empty_file_gives_the_defaults() -> None:
+    assert parse_config("", "x.toml") == Config()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("max_attempts = 3", "unknown setting max_attempts"),
+        ("[cadence]\ndefualt = '30d'", "unknown setting cadence.defualt"),
+        ("[cadence]\ndefault = 'fortnite'", "cadence.default: unknown cadence"),
+        ("[cadence.tags]\nfamily = 0", "cadence.tags.family"),
+        ("[sequences]\nsales = [3, 1]", "increasing day offsets"),
+        ("[sequences]\nsales = []", "sequences.sales"),
+        ("[sequences]\nsales = 'fast'", "sequences.sales"),
+        ("[fields]\nbirthdate = ['bday']", "fields.birthdate: not a field"),
+        ("[fields]\nmet = 'first'", "fields.met must be a list"),
+        ("max-attempts = 0", "max-attempts must be a whole number"),
+        ("max-attempts = true", "max-attempts must be a whole number"),
+        ("cadence = '30d'", "cadence must be a table"),
+        ("template-folders = 'Templates'", "template-folders must be a list"),
+        ("[cadence\n", "not valid TOML"),
+    ],
+)
+def test_mistakes_are_clear_errors(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        parse_config(text, "vault/.mdfollow.toml")
+    assert str(error.value).startswith("vault/.mdfollow.toml: ")

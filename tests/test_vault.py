@@ -1,0 +1,60 @@
+"""The vault on disk: which files are notes, and reading them without ever raising."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mdfollow.config import Config
+from mdfollow.errors import ConfigError, VaultNotFound
+from mdfollow.vault import load_config, load_vault, note_paths, open_vault, read_note
+
+from .factories import write_vault
+
+
+def test_dot_folders_templates_and_other_files_are_skipped(tmp_path: Path) -> None:
+    write_vault(tmp_path, {
+        "People/Jane.md": "", "People/Deep/Sam Lee .md": "", "Daily/2026-11-01.md": "",
+        ".obsidian/x.md": "", ".trash/old.md": "", ".git/x.md": "", "a/.hidden/x.md": "",
+        "Templates/Person.md": "", "Projects/templates/t.md": "", "notes.txt": "",
+        "People/pic.png": b"\x89PNG", "Upper.MD": "", "🌱 Garden/Ana.md": "",
+    })
+    assert list(note_paths(tmp_path, ("Templates", "templates"))) == [
+        "Upper.MD", "Daily/2026-11-01.md", "People/Jane.md", "People/Deep/Sam Lee .md",
+        "🌱 Garden/Ana.md"]
+    assert "Templates/Person.md" in note_paths(tmp_path, ("_t",))
+
+
+def test_non_utf8_contact_notes_are_reported_with_their_line(tmp_path: Path) -> None:
+    write_vault(tmp_path, {
+        "People/Latin.md": "---\nlast-contact: 2026-10-01\nnote: caf\xe9\n---\n".encode("latin-1"),
+        "Daily/latin.md": "caf\xe9 with someone\n".encode("latin-1"),
+    })
+    result = load_vault(tmp_path, Config())
+    assert [str(p) for p in result.problems] == [
+        "People/Latin.md:3: error: not UTF-8 text (byte 0xe9); save it as UTF-8; note skipped"]
+    assert result.skipped == ("People/Latin.md",)
+    assert result.contacts == ()
+
+
+def test_a_folder_in_place_of_a_note_is_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "odd.md").mkdir()
+    note = read_note(tmp_path, "odd.md", Config())
+    assert note.skipped and "cannot read" in note.problems[0].message
+
+
+def test_missing_vault_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(VaultNotFound, match="does not exist"):
+        open_vault(tmp_path / "nope")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(VaultNotFound, match="is not a folder"):
+        open_vault(tmp_path / "file")
+
+
+def test_config_is_optional_in_the_vault_but_required_when_named(tmp_path: Path) -> None:
+    assert load_config(tmp_path, None) == Config()
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path, tmp_path / "missing.toml")
+    (tmp_path / ".mdfollow.toml").write_bytes(b"\xef\xbb\xbfmax-attempts = 3\n")
+    assert load_config(tmp_path, None).max_attempts == 3
