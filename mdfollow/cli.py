@@ -78,7 +78,7 @@ def _report_skips(vault: Vault) -> None:
             _warn(f"{problem.path}:{problem.line}: {problem.message}")
     others = sum(1 for p in vault.problems if p.severity == "error" and p.path not in skipped)
     if others:
-        _warn(f"{others} more error{'s' if others != 1 else ''} in the vault "
+        _warn(f"{_plural(others, 'more error')} in the vault "
               "(an impossible date, an unknown cadence…): run `mdfollow check`")
 
 
@@ -89,6 +89,16 @@ def json_option(func: F) -> F:
     """`--json`: the listing as a JSON array with the documented, stable fields."""
     return click.option("--json", "as_json", is_flag=True,
                         help="Print a JSON array (fields documented in the README).")(func)
+
+
+def interval_option(name: str, default: str, help_text: str) -> Callable[[F], F]:
+    """An option taking an interval in the cadence grammar (`7d`, `2w`, `1m`, `0`)."""
+    return click.option(name, callback=_interval_option, default=default, show_default=True,
+                        metavar="INTERVAL", help=help_text)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class _Group(click.Group):
@@ -126,9 +136,7 @@ def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
 
 
 @cli.command()
-@click.option("--within", callback=_interval_option, default="0", show_default=True,
-              metavar="INTERVAL",
-              help="Also list what falls due up to this far ahead: 7d, 2w, 1m.")
+@interval_option("--within", "0", "Also list what falls due up to this far ahead: 7d, 2w, 1m.")
 @json_option
 @pass_session
 def due(session: Session, within: Interval, as_json: bool) -> None:
@@ -147,7 +155,7 @@ def due(session: Session, within: Interval, as_json: bool) -> None:
     if not items:
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
-    click.echo(f"{len(items)} follow-up{'s' if len(items) != 1 else ''} due {_by(today, end)}\n")
+    click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
     rows = [(_when(item, today), item.contact, item.kind, item.due.isoformat(),
              _date(item.last_contact), item.title) for item in items]
     _print_table(("WHEN", "WHO", "KIND", "DUE", "LAST CONTACT", "WHAT"), rows,
@@ -170,9 +178,7 @@ def _date(day: dt.date | None) -> str:
 
 
 @cli.command()
-@click.option("--since", callback=_interval_option, default="90d", show_default=True,
-              metavar="INTERVAL",
-              help="Not heard from for longer than this: 90d, 6m, 1y.")
+@interval_option("--since", "90d", "Not heard from for longer than this: 90d, 6m, 1y.")
 @json_option
 @pass_session
 def stale(session: Session, since: Interval, as_json: bool) -> None:
@@ -189,8 +195,7 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
     if not contacts:
         click.echo(f"Everyone has heard from you within {since}.")
         return
-    click.echo(f"{len(contacts)} contact{'s' if len(contacts) != 1 else ''} "
-               f"not heard from in over {since}\n")
+    click.echo(f"{_plural(len(contacts), 'contact')} not heard from in over {since}\n")
     rows = [(c.name, _date(c.last_contact),
              str((today - c.last_contact).days) if c.last_contact else "-",
              str(c.cadence) if c.cadence else "-", c.status, c.path) for c in contacts]
@@ -215,9 +220,8 @@ def check(session: Session, as_json: bool) -> None:
         for problem in vault.problems:
             click.echo(str(problem))
         warnings = len(vault.problems) - errors
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}, "
-                   f"{warnings} warning{'s' if warnings != 1 else ''} "
-                   f"in {len(vault.contacts)} contacts", err=True)
+        click.echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
+                   f"in {_plural(len(vault.contacts), 'contact')}", err=True)
     if errors:
         raise click.exceptions.Exit(EXIT_PROBLEMS)
 

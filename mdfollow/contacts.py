@@ -196,9 +196,12 @@ def _sequence(read: _Reader, config: Config) -> str | None:
 
 
 def _count(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidValue(f"not a whole number: {value!r}")
-    return int(str(value).strip())
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise InvalidValue(f"not a whole number: {value!r}")
+    return int(text)
 
 
 def _positive(value: object) -> int:

@@ -181,3 +181,10 @@ def test_every_command_has_help_and_is_documented_in_the_readme() -> None:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.stdout
         assert f"### `mdfollow {name}" in readme, f"README has no section for {name}"
+
+
+def test_missing_libyaml_is_said_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("mdfollow.cli.HAVE_LIBYAML", False)
+    result = run("due", vault=tmp_path)
+    assert result.exit_code == 0
+    assert result.stderr.count("no libyaml") == 1

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import contextlib
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mdfollow.config import BUILTIN_SEQUENCES, Config, parse_config
 from mdfollow.errors import ConfigError
@@ -70,3 +75,22 @@ def test_mistakes_are_clear_errors(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as error:
         parse_config(text, "vault/.mdfollow.toml")
     assert str(error.value).startswith("vault/.mdfollow.toml: ")
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_a_config_or_a_config_error(text: str) -> None:
+    with contextlib.suppress(ConfigError):
+        parse_config(text, "x.toml")
+
+
+@given(st.dictionaries(st.sampled_from(["max-attempts", "first-follow-up", "template-folders",
+                                        "cadence", "sequences", "fields"]),
+                       st.one_of(st.integers(), st.text(max_size=5), st.booleans(),
+                                 st.lists(st.integers(), max_size=3),
+                                 st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))))
+def test_any_shape_of_known_keys_is_a_config_or_a_config_error(data: dict[str, object]) -> None:
+    lines = []
+    for key, value in data.items():
+        lines.append(f"{key} = {json.dumps(value)}")
+    with contextlib.suppress(ConfigError):
+        parse_config("\n".join(lines), "x.toml")

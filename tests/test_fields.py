@@ -172,3 +172,7 @@ def test_adding_months_keeps_the_day_or_clamps_to_month_end(day: dt.date, months
     assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
     assert result.day == day.day or (result.day < day.day and
                                      (result + dt.timedelta(days=1)).day == 1)
+
+
+def test_the_end_of_time_does_not_break_birthdays() -> None:
+    assert Birthday(1, 1).next_on_or_after(dt.date(9999, 12, 31)) == dt.date.max

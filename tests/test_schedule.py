@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mdfollow import schedule
 from mdfollow.config import Config
@@ -148,3 +152,38 @@ def test_stale_lists_never_contacted_first_then_oldest_and_skips_closed() -> Non
     assert [c.name for c in found] == ["Never", "Older", "Old"]
     found = schedule.stale(result.contacts, TODAY, Interval(89, "days"))
     assert [c.name for c in found] == ["Never", "Older", "Old", "Edge"]
+
+
+names = st.sampled_from(["Jane Doe", "Sam", "Ana Ruiz", "Nobody"])
+values = st.one_of(st.none(), st.booleans(), st.integers(-3, 40), st.text(max_size=12),
+                   st.dates(min_value=dt.date(1, 1, 2), max_value=dt.date(9999, 12, 30)).map(str),
+                   st.sampled_from(["30d", "every 2 weeks", "sales", "closed", "paused", "--02-29",
+                                    "2026-02-30", "[[Jane Doe]]", "yearly", "999999"]))
+field_names = st.sampled_from(["last-contact", "next-due", "cadence", "met", "snooze-until", "status",
+                               "paused", "attempts", "max-attempts", "sequence", "sequence-start",
+                               "birthday", "name", "aliases", "tags", "date", "people"])
+body_lines = st.one_of(
+    st.builds(lambda n, d: f"- [ ] do a thing for [[{n}]] 📅 {d}", names, values),
+    st.builds(lambda n, d: f"- {d} talked to [[{n}]]", names, values),
+    st.builds(lambda n: f"- [x] met [[{n}]]", names),
+    st.text(max_size=30),
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["People/Jane Doe.md", "People/Sam.md", "2026-11-01.md",
+                                           "Meetings/Review.md"]),
+                          st.dictionaries(field_names, values, max_size=6),
+                          st.lists(body_lines, max_size=4)), max_size=4),
+       st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_any_vault_gives_follow_ups_without_raising(notes: list[tuple[str, dict[str, object], list[str]]],
+                                                    today: dt.date) -> None:
+    files = {}
+    for path, front, body in notes:
+        fields = "\n".join(f"{key}: {json.dumps(value)}" for key, value in front.items())
+        files[path] = f"---\n{fields}\n---\n" + "\n".join(body)
+    result = vault(files)
+    found = schedule.due(result.contacts, Config(), today, Interval(1, "years"))
+    assert all(f.due <= Interval(1, "years").after(today) for f in found)
+    assert all(json.loads(json.dumps(f.to_json(today)))["overdue_days"] >= 0 for f in found)
+    schedule.stale(result.contacts, today, Interval(90, "days"))
