@@ -74,7 +74,7 @@ def _warn(message: str) -> None:
 def _report_skips(vault: Vault) -> None:
     skipped = set(vault.skipped)
     for problem in vault.problems:
-        if problem.path in skipped and problem.severity == "error":
+        if problem.path in skipped:
             _warn(f"{problem.path}:{problem.line}: {problem.message}")
     others = sum(1 for p in vault.problems if p.severity == "error" and p.path not in skipped)
     if others:

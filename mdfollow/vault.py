@@ -38,10 +38,21 @@ def load_config(vault: Path, config_path: Path | None) -> Config:
     return parse_config(text, str(path))
 
 
-def note_paths(vault: Path, template_folders: Sequence[str]) -> Iterator[str]:
-    """Vault-relative POSIX paths of every note, sorted; dot-folders and templates skipped."""
+def note_paths(vault: Path, template_folders: Sequence[str],
+               unreadable: list[Problem] | None = None) -> Iterator[str]:
+    """Vault-relative POSIX paths of every note, sorted; dot-folders and templates skipped.
+
+    Folders that can't be listed are added to `unreadable`, so they are reported, not lost.
+    """
     skip = set(template_folders)
-    for folder, dirs, files in os.walk(vault):
+
+    def report(error: OSError) -> None:
+        if unreadable is not None:
+            where = Path(error.filename or vault).relative_to(vault).as_posix()
+            unreadable.append(Problem(where, 1, "warning",
+                                      f"cannot read this folder: {_reason(error)}; its notes are skipped"))
+
+    for folder, dirs, files in os.walk(vault, onerror=report):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip)
         relative = Path(folder).relative_to(vault)
         for name in sorted(files):
@@ -78,5 +89,8 @@ def _reason(error: Exception) -> str:
 
 
 def load_vault(vault: Path, config: Config) -> Vault:
-    notes = (read_note(vault, path, config) for path in note_paths(vault, config.template_folders))
+    unreadable: list[Problem] = []
+    paths = list(note_paths(vault, config.template_folders, unreadable))
+    notes = [read_note(vault, path, config) for path in paths]
+    notes += [Note(p.path, {}, (), (), (), (p,), is_contact=False, skipped=True) for p in unreadable]
     return build_vault(notes, config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,21 @@ def test_config_is_optional_in_the_vault_but_required_when_named(tmp_path: Path)
         load_config(tmp_path, tmp_path / "missing.toml")
     (tmp_path / ".mdfollow.toml").write_bytes(b"\xef\xbb\xbfmax-attempts = 3\n")
     assert load_config(tmp_path, None).max_attempts == 3
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    write_vault(tmp_path, {"People/Jane.md": "---\ncadence: 30d\nlast-contact: 2026-11-01\n---\n",
+                           "Locked/Sam.md": "---\ncadence: 30d\n---\n"})
+    real_scandir = os.scandir
+
+    def scandir(path: str | Path) -> object:
+        if Path(path).name == "Locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = load_vault(tmp_path, Config())
+    assert [c.path for c in result.contacts] == ["People/Jane.md"]
+    assert [str(p) for p in result.problems] == [
+        "Locked:1: warning: cannot read this folder: Permission denied; its notes are skipped"]
