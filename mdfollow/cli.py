@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import click
 from . import __version__, schedule
 from .config import Config
 from .contacts import Vault
-from .errors import EXIT_INTERNAL, EXIT_PROBLEMS, InvalidValue, MdfollowError
+from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, InvalidValue, MdfollowError
 from .fields import Interval, parse_date, parse_interval
 from .model import FollowUp, stale_json
 from .notes import HAVE_LIBYAML
@@ -110,6 +111,9 @@ class _Group(click.Group):
         except MdfollowError as error:
             click.echo(f"mdfollow: error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except BrokenPipeError:  # `mdfollow due | head`: the reader has seen enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(EXIT_OK)
         except Exception as error:  # a bug: say so in one line, never a traceback
             if os.environ.get("MDFOLLOW_DEBUG"):
                 raise

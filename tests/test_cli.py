@@ -188,3 +188,16 @@ def test_missing_libyaml_is_said_once(monkeypatch: pytest.MonkeyPatch, tmp_path:
     result = run("due", vault=tmp_path)
     assert result.exit_code == 0
     assert result.stderr.count("no libyaml") == 1
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    write_vault(tmp_path, {f"People/P{i}.md": f"---\nlast-contact: 2026-01-01\ncadence: 30d\n"
+                                              f"name: {'Person ' * 8}{i}\n---\n" for i in range(3000)})
+    command = [sys.executable, "-m", "mdfollow", "--vault", str(tmp_path), "due"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"3000 follow-ups due")
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 0
+    assert "error" not in stderr
