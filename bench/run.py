@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import frontmatter
 
 from mdfollow.config import Config
+from mdfollow.feed import Links, build_feed
 from mdfollow.vault import load_vault, note_paths
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -64,12 +64,21 @@ def naive_loop(vault: Path) -> int:
     return count
 
 
-def whole_process(vault: Path, repeat: int) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of `mdfollow due` as a user runs it."""
-    command = [sys.executable, "-m", "mdfollow", "--vault", str(vault), "--today", "2026-11-22",
-               "due", "--json"]
+# The child's own high-water mark: getrusage() would also count this (large) parent, whose
+# memory a forked child carries until it execs.
+PEAK_RSS = ("import atexit, runpy, sys; atexit.register(lambda: sys.stderr.write(next("
+            "l for l in open('/proc/self/status') if l.startswith('VmHWM')))); "
+            "sys.argv[0] = 'mdfollow'; runpy.run_module('mdfollow', run_name='__main__')")
+
+
+def whole_process(vault: Path, repeat: int) -> tuple[float, float]:
+    """Wall time and peak RSS (MiB) of `mdfollow due` as a user runs it."""
+    args = ["--vault", str(vault), "--today", "2026-11-22", "due", "--json"]
+    command = [sys.executable, "-m", "mdfollow", *args]
     seconds = median_seconds(lambda: subprocess.run(command, capture_output=True, check=False), repeat)
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = subprocess.run([sys.executable, "-c", PEAK_RSS, *args], capture_output=True, text=True,
+                          check=False).stderr.splitlines()[-1]
+    return seconds, int(peak.split()[1]) / 1024
 
 
 def bench(notes: int, repeat: int) -> list[tuple[str, float, str]]:
@@ -87,10 +96,15 @@ def bench(notes: int, repeat: int) -> list[tuple[str, float, str]]:
         ("mdfollow: read + parse + schedule, in-process", median_seconds(
             lambda: load_vault(vault, config), repeat)),
     ]
+    contacts = load_vault(vault, config).contacts
+    links = Links("obsidian", vault.name)
+    events = build_feed(contacts, config, links).count(b"BEGIN:VEVENT")
+    rows.append((f"build the feed from parsed contacts ({events:,} events)",
+                 median_seconds(lambda: build_feed(contacts, config, links), repeat)))
     seconds, rss = whole_process(vault, repeat)
     rows.append(("mdfollow due, whole process", seconds))
     result = [(name, value, f"{value / floor:.1f}x") for name, value in rows]
-    result.append(("peak RSS of `mdfollow due` (MiB)", rss / 1024, ""))
+    result.append(("peak RSS of `mdfollow due` (MiB)", rss, ""))
     return result
 
 

@@ -22,11 +22,11 @@ import click
 from . import __version__, schedule
 from .config import Config
 from .contacts import Vault
-from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, InvalidValue, MdfollowError
+from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, InvalidValue, MdfollowError, OutputError
 from .fields import Interval, parse_date, parse_interval
 from .model import FollowUp, stale_json
 from .notes import HAVE_LIBYAML
-from .vault import load_config, load_vault, open_vault
+from .vault import default_feed_path, load_config, load_vault, open_vault, write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -204,6 +204,35 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
              str((today - c.last_contact).days) if c.last_contact else "-",
              str(c.cadence) if c.cadence else "-", c.status, c.path) for c in contacts]
     _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              default=None, help="Where to write the feed; - for stdout. "
+                                 "[default: <vault>/.mdfollow/follow-ups.ics]")
+@pass_session
+def export(session: Session, output: Path | None) -> None:
+    """Write the calendar feed (.ics) of every follow-up, promise and birthday.
+
+    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
+    same vault always gives the same bytes, whatever the day; the write is atomic.
+    """
+    from .feed import Links, build_feed  # icalendar is imported only when a feed is made
+
+    vault = session.load()
+    root = open_vault(session.vault_path).resolve()
+    links = Links(session.config.feed.link, root.name, root.as_uri())
+    data = build_feed(vault.contacts, session.config, links)
+    if output is not None and str(output) == "-":
+        click.echo(data, nl=False)
+        return
+    target = output or default_feed_path(root)
+    try:
+        write_atomic(target, data)
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
+    events = data.count(b"BEGIN:VEVENT")
+    click.echo(f"Wrote {_plural(events, 'event')} to {target}")
 
 
 @cli.command()

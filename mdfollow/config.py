@@ -6,7 +6,9 @@ silently ignored, because a cadence that never applies is worse than a clear mes
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +30,18 @@ BUILTIN_SEQUENCES: Mapping[str, tuple[int, ...]] = {
 
 
 ONE_DAY = Interval(1, "days")
+LINK_STYLES = ("obsidian", "file", "none")
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """The calendar feed's settings (`[feed]`)."""
+
+    name: str | None = None  # default: "Follow-ups — <vault folder name>"
+    description: str | None = None
+    link: str = "obsidian"  # how events link back to the note: one of LINK_STYLES
+    refresh: dt.timedelta = dt.timedelta(hours=1)
+    alarm: dt.time | None = None  # a reminder at this time on the day; off by default
 
 
 @dataclass(frozen=True)
@@ -39,10 +53,11 @@ class Config:
     max_attempts: int = 6
     first_follow_up: Interval = ONE_DAY
     template_folders: tuple[str, ...] = ("Templates", "templates")
+    feed: FeedConfig = field(default_factory=FeedConfig)
 
 
 _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
-             "template-folders"}
+             "template-folders", "feed"}
 
 
 def parse_config(text: str, source: str) -> Config:
@@ -64,7 +79,48 @@ def parse_config(text: str, source: str) -> Config:
         first_follow_up=first or Config.first_follow_up,
         template_folders=_strings(data.get("template-folders", ["Templates", "templates"]),
                                   source, "template-folders"),
+        feed=_feed(_table(data, "feed", source), source),
     )
+
+
+def _feed(table: Mapping[str, object], source: str) -> FeedConfig:
+    _no_unknown(table, {"name", "description", "link", "refresh", "alarm"}, source, "feed.")
+    link = table.get("link", "obsidian")
+    if link not in LINK_STYLES:
+        raise ConfigError(f"{source}: feed.link must be one of {', '.join(LINK_STYLES)}")
+    return FeedConfig(
+        name=_optional_text(table.get("name"), source, "feed.name"),
+        description=_optional_text(table.get("description"), source, "feed.description"),
+        link=str(link),
+        refresh=_refresh(table.get("refresh", "1h"), source),
+        alarm=_alarm(table.get("alarm"), source),
+    )
+
+
+def _optional_text(value: object, source: str, key: str) -> str | None:
+    if value is not None and not (isinstance(value, str) and value.strip()):
+        raise ConfigError(f"{source}: {key} must be a non-empty text")
+    return value
+
+
+_REFRESH_UNITS = {"m": 1, "min": 1, "minute": 1, "minutes": 1, "h": 60, "hour": 60, "hours": 60,
+                  "d": 1440, "day": 1440, "days": 1440}
+
+
+def _refresh(value: object, source: str) -> dt.timedelta:
+    match = re.fullmatch(r"(\d+)\s*([a-z]+)", value.strip().casefold()) if isinstance(value, str) else None
+    if not match or match[2] not in _REFRESH_UNITS or int(match[1]) == 0:
+        raise ConfigError(f"{source}: feed.refresh must be a time like 30m, 1h or 1d")
+    return dt.timedelta(minutes=int(match[1]) * _REFRESH_UNITS[match[2]])
+
+
+def _alarm(value: object, source: str) -> dt.time | None:
+    if value is None or isinstance(value, dt.time):
+        return value
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise ConfigError(f"{source}: feed.alarm must be a time of day like \"09:00\"")
+    return dt.time(int(match[1]), int(match[2]))
 
 
 def _no_unknown(table: Mapping[str, object], known: set[str], source: str, prefix: str) -> None:

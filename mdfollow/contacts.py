@@ -147,6 +147,9 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         sequence_start=read.first("sequence-start", parse_date),
         birthday=read.first("birthday", parse_birthday),
         promises=(),
+        email=read.text("email"),
+        phone=read.text("phone"),
+        latest_log=max(note.entries, key=lambda e: (e.date, e.line)).text if note.entries else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_OUTPUT = 3
 EXIT_INTERNAL = 70
 
 
@@ -29,3 +30,9 @@ class ConfigError(MdfollowError):
 
 class VaultNotFound(MdfollowError):
     """The vault folder does not exist or is not a folder."""
+
+
+class OutputError(MdfollowError):
+    """A file mdfollow was asked to write could not be written."""
+
+    exit_code = EXIT_OUTPUT

@@ -40,6 +40,8 @@ SPELLINGS: Mapping[str, tuple[str, ...]] = {
     "name": ("name",),
     "aliases": ("aliases", "alias"),
     "tags": ("tags", "tag"),
+    "email": ("email", "e-mail", "mail"),
+    "phone": ("phone", "mobile", "tel", "telephone"),
     # Interaction notes: a dated meeting note naming who was there.
     "date": ("date",),
     "people": ("people", "attendees", "with"),

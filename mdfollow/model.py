@@ -123,6 +123,9 @@ class Contact:
     sequence_start: dt.date | None
     birthday: Birthday | None
     promises: tuple[Promise, ...]
+    email: str | None = None
+    phone: str | None = None
+    latest_log: str | None = None  # the latest dated line of the note's own log
 
 
 @dataclass(frozen=True)

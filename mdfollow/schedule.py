@@ -44,10 +44,9 @@ def _contact_follow_ups(contact: Contact, config: Config, today: dt.date) -> Ite
         yield _follow_up(contact, "promise", promise.due, promise.text, promise.source)
     if contact.status == "closed":
         return
-    if contact.status == "active":
-        current = _current(contact, config)
-        if current is not None:
-            yield current
+    found = current(contact, config)
+    if found is not None:
+        yield found
     if contact.birthday is not None:
         day = contact.birthday.next_on_or_after(today)
         year = contact.birthday.year
@@ -55,7 +54,10 @@ def _contact_follow_ups(contact: Contact, config: Config, today: dt.date) -> Ite
         yield _follow_up(contact, "birthday", day, f"Birthday{age}")
 
 
-def _current(contact: Contact, config: Config) -> FollowUp | None:
+def current(contact: Contact, config: Config) -> FollowUp | None:
+    """The one current follow-up of an active contact (rules 2-7), if any."""
+    if contact.status != "active":
+        return None
     found = _break_up(contact) or _sequence_step(contact, config) or _by_dates(contact, config)
     if found is None:
         return None

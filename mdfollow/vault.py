@@ -6,7 +6,9 @@ that cannot be read or decoded becomes a problem for `check`, never an exception
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -17,6 +19,39 @@ from .model import Note, Problem
 from .notes import parse_note
 
 CONFIG_NAME = ".mdfollow.toml"
+STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
+
+
+def default_feed_path(vault: Path) -> Path:
+    return vault / STATE_FOLDER / "follow-ups.ics"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, fsync, rename: a reader never sees half a file."""
+    _make_folder(path.parent)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(temp).chmod(0o644)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the folder; the vault's own state folder also gets a .gitignore of everything."""
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder))
+    folder.mkdir(parents=True)
+    if folder.name == STATE_FOLDER:
+        (folder / ".gitignore").write_text("# mdfollow's generated files: not for git\n*\n",
+                                           encoding="utf-8")
 
 
 def open_vault(path: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,51 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=60) == 0
     assert "error" not in stderr
+
+
+def test_export_writes_the_feed_atomically_into_the_vaults_state_folder(tmp_path: Path) -> None:
+    vault = tmp_path / "small"
+    shutil.copytree(SMALL, vault)
+    result = run("export", vault=vault)
+    assert result.exit_code == 0, result.output
+    feed = vault / ".mdfollow" / "follow-ups.ics"
+    assert result.stdout == f"Wrote 5 events to {feed}\n"
+    assert feed.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+    assert (vault / ".mdfollow" / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert sorted(p.name for p in feed.parent.iterdir()) == [".gitignore", "follow-ups.ics"]
+    assert oct(feed.stat().st_mode & 0o777) == "0o644"
+
+
+def test_export_is_byte_identical_on_any_day_and_in_any_folder(tmp_path: Path) -> None:
+    copy = tmp_path / "elsewhere" / "small"
+    shutil.copytree(SMALL, copy)
+    feeds = {
+        CliRunner().invoke(cli, ["--vault", str(vault), "--today", today, "export", "-o", "-"]).stdout_bytes
+        for vault in (SMALL, copy) for today in ("2026-01-01", "2027-06-30")
+    }
+    assert len(feeds) == 1
+    assert feeds.pop().count(b"BEGIN:VEVENT") == 5
+
+
+def test_export_to_a_file_and_to_stdout(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "feed.ics"
+    assert run("export", "-o", str(target)).exit_code == 0
+    assert run("export", "-o", "-").stdout_bytes == target.read_bytes()
+
+
+def test_export_to_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = run("export", "-o", str(tmp_path / "file" / "feed.ics"))
+    assert result.exit_code == 3
+    assert result.stderr.splitlines()[-1] == (
+        f"mdfollow: error: cannot write {tmp_path / 'file' / 'feed.ics'}: Not a directory")
+
+
+def test_sample_vault_feed_is_accepted_by_a_strict_parser() -> None:
+    from ical.calendar_stream import IcsCalendarStream
+
+    result = run("export", "-o", "-", vault=ROOT / "sample-vault")
+    calendar = IcsCalendarStream.calendar_from_ics(result.stdout_bytes.decode("utf-8"))
+    summaries = {event.summary for event in calendar.events}
+    assert {"Follow up: Jane Doe", "Promise: send Jane my florist's name", "Last try: Martin Kowalski",
+            "Birthday: Ana Ruiz", "Thank-you: Priya Natarajan"} <= summaries

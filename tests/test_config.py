@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdfollow.config import BUILTIN_SEQUENCES, Config, parse_config
+from mdfollow.config import BUILTIN_SEQUENCES, Config, FeedConfig, parse_config
 from mdfollow.errors import ConfigError
 from mdfollow.fields import Interval, normalize_key
 
@@ -30,6 +31,13 @@ webinar = [1, 4, 10]
 [fields]
 last-contact = ["seen"]
 Cadence = ["how-often"]
+
+[feed]
+name = "People, to call"
+description = "From my notes"
+link = "file"
+refresh = "30m"
+alarm = "9:05"
 """
 
 
@@ -46,6 +54,13 @@ def test_every_key_is_read() -> None:
     assert config.spellings[normalize_key("seen")] == "last-contact"
     assert config.spellings[normalize_key("How Often")] == "cadence"
     assert config.spellings[normalize_key("LastChatted")] == "last-contact"
+    assert config.feed == FeedConfig(name="People, to call", description="From my notes", link="file",
+                                     refresh=dt.timedelta(minutes=30), alarm=dt.time(9, 5))
+
+
+def test_feed_defaults_and_toml_times() -> None:
+    assert Config().feed == FeedConfig(link="obsidian", refresh=dt.timedelta(hours=1), alarm=None)
+    assert parse_config("[feed]\nalarm = 08:30:00\nrefresh = '2 hours'", "x").feed.alarm == dt.time(8, 30)
 
 
 def test_an_empty_file_gives_the_defaults() -> None:
@@ -69,6 +84,12 @@ def test_an_empty_file_gives_the_defaults() -> None:
         ("cadence = '30d'", "cadence must be a table"),
         ("template-folders = 'Templates'", "template-folders must be a list"),
         ("[cadence\n", "not valid TOML"),
+        ("[feed]\nlink = 'http'", "feed.link must be one of obsidian, file, none"),
+        ("[feed]\nrefresh = 'hourly'", "feed.refresh must be a time like"),
+        ("[feed]\nrefresh = '0m'", "feed.refresh"),
+        ("[feed]\nalarm = '25:00'", "feed.alarm must be a time of day"),
+        ("[feed]\nname = ''", "feed.name must be a non-empty text"),
+        ("[feed]\ncolour = 'red'", "unknown setting feed.colour"),
     ],
 )
 def test_mistakes_are_clear_errors(text: str, message: str) -> None:
@@ -84,7 +105,7 @@ def test_any_text_is_a_config_or_a_config_error(text: str) -> None:
 
 
 @given(st.dictionaries(st.sampled_from(["max-attempts", "first-follow-up", "template-folders",
-                                        "cadence", "sequences", "fields"]),
+                                        "cadence", "sequences", "fields", "feed"]),
                        st.one_of(st.integers(), st.text(max_size=5), st.booleans(),
                                  st.lists(st.integers(), max_size=3),
                                  st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2))))

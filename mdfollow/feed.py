@@ -1,0 +1,183 @@
+"""Contacts -> an iCalendar feed that Google, Apple, Outlook and Thunderbird all show right.
+
+Pure and byte-stable: the same contacts and settings give the same bytes on any day and in
+any folder, because calendar clients re-download the feed and treat every changed byte as a
+changed event (see the README's calendar section). Nothing here reads the clock: DTSTAMP
+and LAST-MODIFIED come from the follow-up's own dates, and birthdays recur by RRULE instead
+of being placed on "the next one from today".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from icalendar import Alarm, Calendar, Event, vDuration, vText
+
+from .config import Config
+from .model import Contact, FollowUp, Promise
+from .schedule import current
+
+PRODID = "-//mdfollow//mdfollow//EN"
+_SUMMARY = {"cadence": "Follow up", "explicit": "Follow up", "sequence": "Follow up",
+            "first": "Thank-you", "break-up": "Last try"}
+
+
+@dataclass(frozen=True)
+class Links:
+    """How events link back to notes: `obsidian://` by vault name, `file://` by folder, or none."""
+
+    style: str
+    vault_name: str
+    vault_uri: str = ""  # file:// URI of the vault folder, for the "file" style
+
+    def to(self, path: str) -> str | None:
+        if self.style == "obsidian":
+            return f"obsidian://open?vault={quote(self.vault_name, safe='')}&file={quote(path, safe='')}"
+        if self.style == "file":
+            return f"{self.vault_uri.rstrip('/')}/{quote(path)}"
+        return None
+
+
+def build_feed(contacts: Sequence[Contact], config: Config, links: Links) -> bytes:
+    """The whole feed: every current follow-up, every open promise, every birthday."""
+    events = [*_follow_up_events(contacts, config, links), *_promise_events(contacts, links),
+              *_birthday_events(contacts, links)]
+    if config.feed.alarm is not None:
+        for event in events:
+            event.add_component(_alarm(config.feed.alarm, str(event.summary)))
+    calendar = _calendar(config, links.vault_name)
+    for event in sorted(events, key=lambda e: (e.start, str(e.uid))):
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def _calendar(config: Config, vault_name: str) -> Calendar:
+    name = config.feed.name or f"Follow-ups — {vault_name}"
+    description = config.feed.description or f"People to follow up with, from the notes in {vault_name}"
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    # Added one by one: icalendar's Calendar.new(name=...) leaves these unescaped.
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    calendar.add("description", vText(description))
+    calendar.add("x-wr-caldesc", vText(description))
+    calendar.add("refresh-interval", config.feed.refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(config.feed.refresh))
+    return calendar
+
+
+def _event(uid_parts: Iterable[object], day: dt.date, stamp: dt.date, summary: str,
+           description: Sequence[str], url: str | None, categories: Iterable[str]) -> Event:
+    event = Event()
+    event.add("uid", _uid(uid_parts))
+    moment = dt.datetime.combine(stamp, dt.time(), tzinfo=dt.timezone.utc)
+    event.add("dtstamp", moment)
+    event.add("last-modified", moment)
+    event.add("dtstart", day)
+    event.add("dtend", day + dt.timedelta(days=1))  # exclusive: one all-day event
+    event.add("summary", _one_line(summary))
+    lines = [*description, *([f"Note: {url}"] if url else [])]
+    event.add("description", "\n".join(lines))
+    if url:
+        event.add("url", url)
+    event.add("categories", sorted(set(categories), key=str.casefold))
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _uid(parts: Iterable[object]) -> str:
+    """Stable, free of personal data, and new whenever the event's date changes."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return f"fu-{digest[:24]}@mdfollow"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- the three kinds of event -----------------------------------------------------------
+
+
+def _follow_up_events(contacts: Sequence[Contact], config: Config, links: Links) -> list[Event]:
+    events = []
+    for contact in contacts:
+        follow_up = current(contact, config)
+        if follow_up is None:
+            continue
+        stamp = contact.last_contact or contact.met or contact.sequence_start or follow_up.due
+        events.append(_event(
+            ("follow-up", contact.path, follow_up.kind, follow_up.due.isoformat()),
+            follow_up.due, min(stamp, follow_up.due), f"{_SUMMARY[follow_up.kind]}: {contact.name}",
+            [_why(contact, follow_up), *_about(contact)], links.to(contact.path),
+            ["mdfollow", follow_up.kind, *contact.tags]))
+    return events
+
+
+def _why(contact: Contact, follow_up: FollowUp) -> str:
+    last = contact.last_contact.isoformat() if contact.last_contact else "never"
+    tries = f" {contact.attempts} unanswered so far." if contact.attempts else ""
+    return f"{follow_up.title}. Last contact: {last}.{tries}"
+
+
+def _about(contact: Contact) -> list[str]:
+    lines = []
+    if contact.latest_log:
+        lines.append(f"Latest: {contact.latest_log}")
+    if contact.promises:
+        lines.append("Open promises:")
+        lines += [f"- {p.text} (due {p.due.isoformat()})" for p in contact.promises]
+    lines += [f"{label}: {value}" for label, value in (("Email", contact.email),
+                                                       ("Phone", contact.phone)) if value]
+    return lines
+
+
+def _promise_events(contacts: Sequence[Contact], links: Links) -> list[Event]:
+    """One event per promise, however many people its task line names."""
+    owners: dict[Promise, list[Contact]] = defaultdict(list)
+    for contact in contacts:
+        for promise in contact.promises:
+            owners[promise].append(contact)
+    events = []
+    for promise, people in owners.items():
+        path, _, line = promise.source.rpartition(":")
+        names = ", ".join(c.name for c in people)
+        stamp = max((c.last_contact for c in people if c.last_contact), default=promise.due)
+        events.append(_event(
+            ("promise", path, promise.text, promise.due.isoformat()),
+            promise.due, min(stamp, promise.due), f"Promise: {promise.text}",
+            [f"A promise to {names}: keep it, or tick it off in the note.", f"In {path}, line {line}."],
+            links.to(path), ["mdfollow", "promise", *(t for c in people for t in c.tags)]))
+    return events
+
+
+def _birthday_events(contacts: Sequence[Contact], links: Links) -> list[Event]:
+    events = []
+    for contact in contacts:
+        birthday = contact.birthday
+        if birthday is None or contact.status == "closed":
+            continue
+        first = dt.date(birthday.year or 2000, birthday.month, birthday.day)  # 2000: a leap year
+        born = [f"Born {first.isoformat()}."] if birthday.year else []
+        event = _event(("birthday", contact.path, first.isoformat()), first, first,
+                       f"Birthday: {contact.name}", [*born, *_about(contact)], links.to(contact.path),
+                       ["mdfollow", "birthday", *contact.tags])
+        leap_day = (birthday.month, birthday.day) == (2, 29)
+        event.add("rrule", {"freq": "yearly", **({"bymonth": 2, "bymonthday": -1} if leap_day else {})})
+        events.append(event)
+    return events
+
+
+def _alarm(at: dt.time, summary: str) -> Alarm:
+    """All-day events start at midnight, so `PT9H` rings at 09:00 on the day."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", dt.timedelta(hours=at.hour, minutes=at.minute))
+    return alarm

@@ -1,0 +1,207 @@
+"""The calendar feed: structure every client accepts, three independent parsers, golden file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+
+import icalendar
+import vobject
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ical.calendar_stream import IcsCalendarStream
+
+from mdfollow.config import Config, FeedConfig
+from mdfollow.feed import Links, build_feed
+from mdfollow.vault import load_vault
+
+from .factories import vault
+
+SMALL = Path(__file__).parent / "vaults" / "small"
+OBSIDIAN = Links("obsidian", "My Vault")
+
+
+def feed_of(files: dict[str, str], config: Config | None = None, links: Links = OBSIDIAN) -> bytes:
+    config = config or Config()
+    return build_feed(vault(files, config).contacts, config, links)
+
+
+def events(data: bytes) -> list[icalendar.Event]:
+    """Parse with all three parsers, check the structure every client needs, return the events."""
+    assert not data.startswith(b"\xef\xbb\xbf"), "no BOM"
+    assert data.endswith(b"\r\n") and data.count(b"\n") == data.count(b"\r\n"), "CRLF only"
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75, f"not folded at 75 octets: {line!r}"
+        line.decode("utf-8")  # folding never splits a multi-byte character
+    text = data.decode("utf-8")
+    calendar = icalendar.Calendar.from_ical(text)
+    found = calendar.events
+    assert len(IcsCalendarStream.calendar_from_ics(text).events) == len(found)
+    assert len(list(vobject.readOne(text).components())) == len(found)
+    for name in ("PRODID", "VERSION", "CALSCALE", "X-WR-CALNAME", "NAME", "X-WR-CALDESC"):
+        assert name in calendar, name
+    assert "REFRESH-INTERVAL;VALUE=DURATION:" in text and "X-PUBLISHED-TTL:PT" in text
+    unfolded = text.replace("\r\n ", "")
+    assert unfolded.count("DTSTART;VALUE=DATE:") == unfolded.count("BEGIN:VEVENT")
+    uids = [str(e.uid) for e in found]
+    assert len(uids) == len(set(uids)), "unique UIDs"
+    for event in found:
+        start, end = event.start, event.end
+        assert type(start) is dt.date and end == start + dt.timedelta(days=1), "all-day, exclusive end"
+        assert event.stamp is not None and event.stamp.tzinfo is not None
+        assert event.transparency == "TRANSPARENT"
+        assert re.fullmatch(r"fu-[0-9a-f]{24}@mdfollow", str(event.uid))
+        assert str(event.summary)
+    return found
+
+
+def by_summary(data: bytes) -> dict[str, icalendar.Event]:
+    return {str(e.summary): e for e in events(data)}
+
+
+def test_golden_feed_of_a_small_vault() -> None:
+    config = Config(feed=FeedConfig(alarm=dt.time(9, 0)))
+    data = build_feed(load_vault(SMALL, config).contacts, config, Links("obsidian", "small"))
+    expected = SMALL.parent / "small.ics"
+    if os.environ.get("MDFOLLOW_REGENERATE"):
+        expected.write_bytes(data)
+    assert data == expected.read_bytes()
+    events(data)
+
+
+def test_every_kind_of_event_with_its_summary_and_dates() -> None:
+    found = by_summary(feed_of({
+        "People/Jane Doe.md": """
+            ---
+            last-contact: 2026-10-20
+            cadence: 30d
+            tags: [client]
+            email: jane@example.com
+            ---
+            - [ ] send Jane the florist's name 📅 2026-11-25
+            - 2026-10-20 lunch
+            """,
+        "People/Sam Lee.md": "---\nlast-contact: 2026-09-15\nattempts: 6\n---\n",
+        "People/Ana Ruiz.md": "---\nbirthday: 1966-12-06\nstatus: paused\ncadence: 30d\n"
+                              "last-contact: 2026-01-01\n---\n",
+        "People/Pri.md": "---\nmet: 2026-11-20\n---\n",
+    }))
+    assert set(found) == {"Follow up: Jane Doe", "Promise: send Jane the florist's name",
+                          "Last try: Sam Lee", "Birthday: Ana Ruiz", "Thank-you: Pri"}
+    jane = found["Follow up: Jane Doe"]
+    assert jane.start == dt.date(2026, 11, 19)
+    assert jane.stamp == dt.datetime(2026, 10, 20, tzinfo=dt.timezone.utc)
+    assert str(jane.url) == "obsidian://open?vault=My%20Vault&file=People%2FJane%20Doe.md"
+    assert [str(c) for c in jane.categories] == ["cadence", "client", "mdfollow"]
+    assert str(jane.description).splitlines() == [
+        "Check in (every 30 days). Last contact: 2026-10-20.",
+        "Latest: - 2026-10-20 lunch",
+        "Open promises:",
+        "- send Jane the florist's name (due 2026-11-25)",
+        "Email: jane@example.com",
+        "Note: obsidian://open?vault=My%20Vault&file=People%2FJane%20Doe.md",
+    ]
+    assert str(found["Last try: Sam Lee"].description).startswith(
+        "Last try after 6 unanswered: close the loop. Last contact: 2026-09-15. 6 unanswered so far.")
+    birthday = found["Birthday: Ana Ruiz"]
+    assert birthday.start == dt.date(1966, 12, 6)
+    assert birthday.rrules == [{"FREQ": ["YEARLY"]}]  # and no COUNT
+
+
+def test_statuses_closed_keeps_promises_paused_keeps_birthdays_too() -> None:
+    note = "---\nstatus: {}\nlast-contact: 2026-10-01\ncadence: 30d\nbirthday: '--04-17'\n---\n" \
+           "- [ ] return the book 📅 2026-11-20\n"
+    closed = by_summary(feed_of({"People/K.md": note.format("closed")}))
+    assert set(closed) == {"Promise: return the book"}
+    paused = by_summary(feed_of({"People/K.md": note.format("paused")}))
+    assert set(paused) == {"Promise: return the book", "Birthday: K"}
+    assert paused["Birthday: K"].start == dt.date(2000, 4, 17)
+
+
+def test_a_promise_naming_two_people_is_one_event() -> None:
+    found = by_summary(feed_of({
+        "People/Jane.md": "---\ncadence: 30d\n---\n",
+        "People/Sam.md": "---\ncadence: 30d\n---\n",
+        "Meetings/Kickoff.md": "- [ ] intro [[Jane]] to [[Sam]] 📅 2026-11-27\n",
+    }))
+    event = found["Promise: intro Jane to Sam"]
+    assert str(event.description).splitlines()[:2] == [
+        "A promise to Jane, Sam: keep it, or tick it off in the note.", "In Meetings/Kickoff.md, line 1."]
+    assert str(event.url).endswith("file=Meetings%2FKickoff.md")
+
+
+def test_feb_29_birthdays_fall_on_feb_28_in_other_years() -> None:
+    data = feed_of({"People/Leap.md": "---\nbirthday: '02-29'\n---\n"})
+    (event,) = events(data)
+    assert event.start == dt.date(2000, 2, 29)
+    assert event.rrules == [{"FREQ": ["YEARLY"], "BYMONTH": [2], "BYMONTHDAY": [-1]}]
+
+
+def test_uids_change_with_the_due_date_and_only_then() -> None:
+    def uid(front: str) -> str:
+        (event,) = events(feed_of({"People/Jane.md": f"---\n{front}\n---\n"}))
+        return str(event.uid)
+
+    base = uid("last-contact: 2026-10-20\ncadence: 30d")
+    assert uid("last-contact: 2026-10-20\ncadence: 30d\nemail: j@example.com\nname: Jane") == base
+    assert uid("last-contact: 2026-10-21\ncadence: 30d") != base
+    assert "jane" not in base.casefold()
+
+
+def test_alarm_is_off_by_default_and_a_display_alarm_when_set() -> None:
+    note = {"People/Jane.md": "---\nlast-contact: 2026-10-20\ncadence: 30d\n---\n"}
+    assert b"VALARM" not in feed_of(note)
+    data = feed_of(note, Config(feed=FeedConfig(alarm=dt.time(9, 30))))
+    assert len(events(data)) == 1
+    assert data.count(b"BEGIN:VALARM") == 1
+    assert b"BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Follow up: Jane\r\nTRIGGER:PT9H30M\r\n" \
+           b"END:VALARM\r\n" in data
+
+
+def test_link_styles() -> None:
+    note = {"People/Jane Doe.md": "---\nlast-contact: 2026-10-20\ncadence: 30d\n---\n"}
+    (event,) = events(feed_of(note, links=Links("file", "v", "file:///home/me/My%20Vault")))
+    assert str(event.url) == "file:///home/me/My%20Vault/People/Jane%20Doe.md"
+    (event,) = events(feed_of(note, links=Links("none", "v")))
+    assert not event.url and "Note:" not in str(event.description)
+
+
+def test_an_empty_vault_is_a_valid_empty_calendar() -> None:
+    assert events(feed_of({})) == []
+
+
+def test_calendar_name_and_refresh_from_the_config() -> None:
+    config = Config(feed=FeedConfig(name="Work, people; 🌱\nmore", refresh=dt.timedelta(minutes=30)))
+    data = feed_of({}, config)
+    events(data)
+    calendar = vobject.readOne(data.decode())  # icalendar leaves calendar-level text escaped
+    assert calendar.x_wr_calname.value == calendar.contents["name"][0].value == "Work, people; 🌱\nmore"
+    assert b"X-WR-CALNAME:Work\\, people\\; \xf0\x9f\x8c\xb1\\nmore\r\n" in data
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT30M\r\n" in data
+
+
+printable = st.characters(exclude_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+names = st.text(printable | st.sampled_from(",;\\\n:\"🌸é漢"), min_size=1, max_size=120).filter(
+    lambda s: s.strip())
+
+
+task_texts = st.text(st.sampled_from(list("abc XYZ,;\\:\"'é漢🌸-.!?")), min_size=1, max_size=120).filter(
+    lambda s: s.strip())
+
+
+@given(names, task_texts)
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_any_name_and_promise_text_survive_escaping_and_folding(name: str, text: str) -> None:
+    task_text = " ".join(text.split())
+    front = f"name: {json.dumps(name, ensure_ascii=False)}\nlast-contact: 2026-10-01\ncadence: 30d"
+    data = feed_of({"People/P.md": f"---\n{front}\n---\n- [ ] {task_text} 📅 2026-11-25\n"},
+                   Config(feed=FeedConfig(name=name)))
+    found = events(data)
+    assert vobject.readOne(data.decode()).x_wr_calname.value == name
+    assert IcsCalendarStream.calendar_from_ics(data.decode()).name == [name]
+    summaries = {str(e.summary) for e in found}
+    assert f"Follow up: {' '.join(name.split())}" in summaries
+    assert f"Promise: {task_text}" in summaries
