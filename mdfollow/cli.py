@@ -7,6 +7,7 @@ its exit status in `_Group.invoke`, the one place that does so.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import sys
@@ -19,14 +20,33 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, schedule
+from . import __version__, history, schedule
 from .config import Config
-from .contacts import Vault
-from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, InvalidValue, MdfollowError, OutputError
+from .contacts import Vault, find_contact
+from .edit import CONVERSATIONS, log_interaction, new_note, note_file_name, set_fields, tick_task, yaml_list
+from .errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    ContactNotFound,
+    EditRefused,
+    InvalidValue,
+    MdfollowError,
+    OutputError,
+)
 from .fields import Interval, parse_date, parse_interval
-from .model import FollowUp, stale_json
+from .model import Contact, FollowUp, stale_json
 from .notes import HAVE_LIBYAML
-from .vault import default_feed_path, load_config, load_vault, open_vault, write_atomic
+from .vault import (
+    create_note,
+    default_feed_path,
+    load_config,
+    load_vault,
+    open_vault,
+    read_for_edit,
+    replace_note,
+    write_atomic,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +79,11 @@ class Session:
         return load_config(open_vault(self.vault_path), self.config_path)
 
     def load(self) -> Vault:
-        """Read the vault; notes too broken to read are named once on stderr."""
+        """Read the vault (once); notes too broken to read are named once on stderr."""
+        return self._vault
+
+    @cached_property
+    def _vault(self) -> Vault:
         if not HAVE_LIBYAML:
             _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
         vault = load_vault(open_vault(self.vault_path), self.config)
@@ -84,6 +108,20 @@ def _report_skips(vault: Vault) -> None:
 
 
 pass_session = click.make_pass_decorator(Session)
+
+
+def _find(session: Session, name: str) -> Contact:
+    """find_contact, saying so when the name is that of a note too broken to read."""
+    vault = session.load()
+    try:
+        return find_contact(vault.contacts, name)
+    except ContactNotFound:
+        key = name.strip().casefold()
+        for problem in vault.problems:
+            if problem.path in vault.skipped and key in problem.path.rsplit("/", 1)[-1].casefold():
+                raise ContactNotFound(f"{problem.path} can't be read, so it can't be changed: "
+                                      f"{problem.message.removesuffix('; note skipped')}") from None
+        raise
 
 
 def json_option(func: F) -> F:
@@ -281,3 +319,259 @@ def _width(text: str) -> int:
     """Columns on a terminal: CJK and emoji take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch)
                else 1 for ch in text)
+
+
+# --- writing commands -------------------------------------------------------------------
+
+
+def writing_command(func: F) -> F:
+    """`--dry-run` and `--commit`, alike on every command that changes notes."""
+    func = click.option("--commit", is_flag=True,
+                        help="Commit the changed notes with git (default: [git] autocommit).")(func)
+    return click.option("--dry-run", is_flag=True,
+                        help="Print the diff it would apply, and change nothing.")(func)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One note's new text; `before` is None for a note that doesn't exist yet."""
+
+    path: str
+    before: bytes | None
+    after: str
+
+
+def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run: bool,
+           commit: bool) -> bool:
+    """Show or write the changes (and commit them); False when nothing was written."""
+    vault = open_vault(session.vault_path)
+    if dry_run:
+        for change in changes:
+            before = change.before.decode("utf-8") if change.before is not None else ""
+            _print_diff(change.path, before, change.after, new=change.before is None)
+        return False
+    commit = commit or session.config.autocommit
+    if commit:
+        history.ready_to_commit(vault)
+    for change in changes:
+        if change.before is None:
+            create_note(vault, change.path, change.after)
+        else:
+            replace_note(vault, change.path, change.before, change.after)
+    if commit:
+        history.commit(vault, [c.path for c in changes], message)
+    return True
+
+
+def _print_diff(path: str, before: str, after: str, *, new: bool) -> None:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 "/dev/null" if new else f"a/{path}", f"b/{path}")
+    for line in lines:
+        click.echo(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n", nl=False)
+
+
+def _edit(session: Session, name: str, transform: Callable[[Contact, str], str],
+          message: Callable[[Contact], str], *, dry_run: bool, commit: bool) -> Contact | None:
+    """Apply `transform` to the contact's note; the contact, or None when nothing was written."""
+    contact = _find(session, name)
+    before, text = read_for_edit(open_vault(session.vault_path), contact.path)
+    after = transform(contact, text)
+    if after == text:
+        click.echo(f"{contact.name}: nothing to change.")
+        return None
+    wrote = _apply(session, [Change(contact.path, before, after)], message(contact), dry_run=dry_run,
+                   commit=commit)
+    return contact if wrote else None
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--note", "text", default="", help="What happened: the log line's text.")
+@click.option("--date", "on", callback=_date_option, metavar="YYYY-MM-DD",
+              help="When it happened (default: today).")
+@click.option("--via", default=None, help="email, call, text, meeting, …")
+@click.option("--replied/--no-reply", default=None,
+              help="They answered (or you met): resets attempts. Default: a conversation "
+                   "(--via meeting, call, video, coffee, lunch, dinner) counts as a reply.")
+@writing_command
+@pass_session
+def log(session: Session, name: str, text: str, on: dt.date | None, via: str | None,
+        replied: bool | None, dry_run: bool, commit: bool) -> None:
+    """Record that you followed up with NAME (or they with you).
+
+    Sets last-contact (never backwards), appends `- DATE (VIA) NOTE` to the note's `## Log`
+    (made at the end if missing), empties a next-due the interaction has passed, and counts
+    unanswered tries in `attempts`. An unanswered last try closes the contact.
+    """
+    on = on or session.today
+    answered = replied if replied is not None else (via or "").casefold() in CONVERSATIONS
+    words = " ".join(text.split()) or ("they replied" if answered else "followed up")
+    entry = f"- {on.isoformat()}{f' ({via})' if via else ''} {words}"
+
+    def record(contact: Contact, note: str) -> str:
+        follow_up = schedule.current(contact, session.config)
+        closes = not answered and follow_up is not None and follow_up.kind == "break-up"
+        return log_interaction(note, contact.path, session.config, on=on, entry=entry,
+                               replied=answered, closes=closes)
+
+    contact = _edit(session, name, record, lambda c: f"log: {c.name}{f' ({via})' if via else ''}",
+                    dry_run=dry_run, commit=commit)
+    if contact:
+        click.echo(f"Logged {entry[2:]} — {contact.name} ({contact.path})")
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("until", metavar="(7d | YYYY-MM-DD)")
+@writing_command
+@pass_session
+def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool) -> None:
+    """Put off NAME's follow-up until a date, or for a while (7d, 2w, 1m).
+
+    Promises and birthdays are never snoozed.
+    """
+    day = _until(session.today, until)
+    contact = _edit(session, name, lambda c, note: set_fields(
+        note, {"snooze-until": day.isoformat()}, session.config.spellings),
+        lambda c: f"snooze: {c.name} until {day.isoformat()}", dry_run=dry_run, commit=commit)
+    if contact:
+        click.echo(f"Snoozed {contact.name} until {day.isoformat()}")
+
+
+def _until(today: dt.date, text: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except InvalidValue:
+        pass
+    try:
+        return parse_interval(text).after(today)
+    except InvalidValue:
+        raise click.BadParameter(f"{text!r} is neither a date (YYYY-MM-DD) nor a while (7d, 2w, 1m)",
+                                 param_hint="UNTIL") from None
+
+
+@cli.command()
+@click.argument("name")
+@writing_command
+@pass_session
+def close(session: Session, name: str, dry_run: bool, commit: bool) -> None:
+    """Stop following up with NAME (status: closed); their promises still stand."""
+    _set_status(session, name, "closed", dry_run=dry_run, commit=commit)
+
+
+@cli.command()
+@click.argument("name")
+@writing_command
+@pass_session
+def reopen(session: Session, name: str, dry_run: bool, commit: bool) -> None:
+    """Follow up with NAME again (status: active): it is never too late to reconnect."""
+    _set_status(session, name, "active", dry_run=dry_run, commit=commit)
+
+
+def _set_status(session: Session, name: str, status: str, *, dry_run: bool, commit: bool) -> None:
+    verb = "close" if status == "closed" else "reopen"
+    contact = _edit(session, name, lambda c, note: set_fields(note, {"status": status},
+                                                              session.config.spellings),
+                    lambda c: f"{verb}: {c.name}", dry_run=dry_run, commit=commit)
+    if contact:
+        click.echo(f"{contact.name}: status {status}")
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("fragment")
+@writing_command
+@pass_session
+def done(session: Session, name: str, fragment: str, dry_run: bool, commit: bool) -> None:
+    """Tick off the promise to NAME whose text contains FRAGMENT, wherever the task is.
+
+    Marks it `- [x]` with the Obsidian Tasks completion date `✅ YYYY-MM-DD`.
+    """
+    contact = _find(session, name)
+    matches = [p for p in contact.promises if fragment.casefold() in p.text.casefold()]
+    if len(matches) != 1:
+        listed = "".join(f"\n  {p.text} (due {p.due.isoformat()}, {p.source})" for p in contact.promises)
+        what = "more than one open promise" if matches else "no open promise"
+        raise ContactNotFound(f"{what} to {contact.name} matches {fragment!r}. Open promises:"
+                              f"{listed or ' none'}")
+    promise = matches[0]
+    path, _, line = promise.source.rpartition(":")
+    before, text = read_for_edit(open_vault(session.vault_path), path)
+    after = tick_task(text, int(line), promise.text, session.today)
+    if _apply(session, [Change(path, before, after)], f"done: {contact.name}: {promise.text}",
+              dry_run=dry_run, commit=commit):
+        click.echo(f"Done: {promise.text} ({promise.source})")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--cadence", default=None, help="How often to follow up: 30d, 2w, 3m, monthly…")
+@click.option("--met", callback=_date_option, metavar="YYYY-MM-DD", help="When you met.")
+@click.option("--tags", default="", help="Comma-separated tags: client,friend")
+@click.option("--folder", default="People", show_default=True, help="Vault folder for the note.")
+@writing_command
+@pass_session
+def new(session: Session, name: str, cadence: str | None, met: dt.date | None, tags: str,
+        folder: str, dry_run: bool, commit: bool) -> None:
+    """Create a contact note for NAME from Templates/Person.md (or a built-in template).
+
+    Fills in the follow-up fields given; never overwrites an existing note.
+    """
+    config = session.config
+    vault = open_vault(session.vault_path)
+    existing = [c for c in session.load().contacts if c.name.casefold() == name.strip().casefold()]
+    if existing:
+        raise EditRefused(f"{existing[0].path} is already the note of {existing[0].name}")
+    fields: dict[str, str] = {}
+    if cadence:
+        try:
+            parse_interval(cadence)
+        except InvalidValue as error:
+            raise click.BadParameter(str(error), param_hint="--cadence") from None
+        fields["cadence"] = cadence.strip()
+    if met:
+        fields["met"] = met.isoformat()
+    tag_list = [t.strip().lstrip("#") for t in tags.split(",") if t.strip()]
+    if tag_list:
+        fields["tags"] = yaml_list(tag_list)
+    path = f"{folder.strip('/')}/{note_file_name(name)}" if folder.strip("/") else note_file_name(name)
+    text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings)
+    if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
+        click.echo(f"Created {path}")
+
+
+def _template(vault: Path, config: Config) -> str | None:
+    for folder in config.template_folders:
+        candidate = vault / folder / "Person.md"
+        if candidate.is_file():
+            try:
+                return candidate.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                raise EditRefused(f"cannot read the template {candidate}: {error}") from None
+    return None
+
+
+@cli.command("history")
+@click.argument("name")
+@json_option
+@pass_session
+def history_command(session: Session, name: str, as_json: bool) -> None:
+    """NAME's timeline, newest first: log lines, notes that link them, and, in a git
+    vault, how last-contact and next-due changed commit by commit."""
+    contact = _find(session, name)
+    vault = open_vault(session.vault_path)
+    rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
+             "source": i.source} for i in contact.interactions]
+    rows += [{"date": c.date.isoformat(), "kind": "git",
+              "text": f"{c.field}: {c.old or '(none)'} → {c.new or '(none)'}",
+              "source": f"{c.commit} {c.subject}"}
+             for c in history.field_changes(vault, contact.path, session.config.spellings)]
+    rows.sort(key=lambda r: r["date"], reverse=True)
+    if as_json:
+        _print_json(rows)
+        return
+    click.echo(f"{contact.name} ({contact.path})\n")
+    if not rows:
+        click.echo("No history yet: `mdfollow log` records one.")
+        return
+    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows])

@@ -54,10 +54,11 @@ class Config:
     first_follow_up: Interval = ONE_DAY
     template_folders: tuple[str, ...] = ("Templates", "templates")
     feed: FeedConfig = field(default_factory=FeedConfig)
+    autocommit: bool = False  # [git] autocommit: every writing command commits what it wrote
 
 
 _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
-             "template-folders", "feed"}
+             "template-folders", "feed", "git"}
 
 
 def parse_config(text: str, source: str) -> Config:
@@ -80,7 +81,16 @@ def parse_config(text: str, source: str) -> Config:
         template_folders=_strings(data.get("template-folders", ["Templates", "templates"]),
                                   source, "template-folders"),
         feed=_feed(_table(data, "feed", source), source),
+        autocommit=_autocommit(_table(data, "git", source), source),
     )
+
+
+def _autocommit(table: Mapping[str, object], source: str) -> bool:
+    _no_unknown(table, {"autocommit"}, source, "git.")
+    value = table.get("autocommit", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source}: git.autocommit must be true or false")
+    return value
 
 
 def _feed(table: Mapping[str, object], source: str) -> FeedConfig:

@@ -8,6 +8,7 @@ dated tasks anywhere, belonging to whoever the task line links. Pure: notes in, 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -15,9 +16,9 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from .config import Config, normalize_tag
-from .errors import InvalidValue
+from .errors import ContactNotFound, InvalidValue
 from .fields import STATUSES, Interval, parse_birthday, parse_date, parse_interval
-from .model import Contact, Field, Note, Problem, Promise, Status
+from .model import Contact, Field, Interaction, Note, Problem, Promise, Status
 
 T = TypeVar("T")
 _ISO_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -41,19 +42,20 @@ def build_vault(notes: Iterable[Note], config: Config) -> Vault:
     notes = [note for note in notes if not note.skipped]
     contacts = [_read_contact(note, config, problems) for note in notes if note.is_contact]
     resolve = _resolver(contacts)
-    seen: dict[str, list[dt.date]] = defaultdict(list)
+    seen: dict[str, list[Interaction]] = defaultdict(list)
     promises: dict[str, set[Promise]] = defaultdict(set)
     for note in notes:
         day = _interaction_date(note)
         if day is not None:
             for path in _interaction_targets(note, resolve):
-                seen[path].append(day)
+                seen[path].append(Interaction(day, f"linked from {note.stem}", note.path))
         for path, promise in _promises(note, resolve):
             promises[path].add(promise)
     contacts = [
-        replace(c, last_contact=max([*seen[c.path], *([c.last_contact] if c.last_contact else [])],
-                                    default=None),
-                promises=tuple(sorted(promises[c.path], key=lambda p: (p.due, p.source, p.text))))
+        replace(c, last_contact=max([*(i.date for i in seen[c.path]),
+                                     *([c.last_contact] if c.last_contact else [])], default=None),
+                promises=tuple(sorted(promises[c.path], key=lambda p: (p.due, p.source, p.text))),
+                interactions=_newest_first([*c.interactions, *seen[c.path]]))
         for c in contacts
     ]
     cadence_lines = {n.path: n.fields["cadence"][0].line for n in notes if "cadence" in n.fields}
@@ -64,6 +66,55 @@ def build_vault(notes: Iterable[Note], config: Config) -> Vault:
 
 def _problem_order(problem: Problem) -> tuple[str, int, str]:
     return (problem.path, problem.line, problem.message)
+
+
+def _newest_first(interactions: list[Interaction]) -> tuple[Interaction, ...]:
+    return tuple(sorted(interactions, key=lambda i: (i.date, i.source), reverse=True))
+
+
+def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
+    """The contact a person means by `name`: display name, file name or alias, any case.
+
+    Failing an exact match, the start of each word will do (`grace` for Grace Okafor,
+    `j doe` for Jane Doe) when only one contact fits.
+    """
+    key = " ".join(name.split()).casefold()
+    found = [c for c in contacts if key in _names(c)]
+    if not found:
+        words = key.split()
+        found = [c for c in contacts if words and any(_word_prefixes(words, n) for n in _names(c))]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = "; ".join(f"{c.name} ({c.path})" for c in found)
+        raise ContactNotFound(f"{name!r} could be any of: {listed}. Use the full name or an alias.")
+    known = {n: c.name for c in contacts for n in _names(c)}
+    close = {known[n]: None for n in difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)}
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise ContactNotFound(f"no contact called {name!r}.{hint}")
+
+
+def _names(contact: Contact) -> set[str]:
+    return {" ".join(n.split()).casefold()
+            for n in (contact.name, _stem(contact.path), *contact.aliases)}
+
+
+def _word_prefixes(words: list[str], name: str) -> bool:
+    """Each query word starts a different word of the name, in order."""
+    parts = name.split()
+    index = 0
+    for word in words:
+        while index < len(parts) and not parts[index].startswith(word):
+            index += 1
+        if index == len(parts):
+            return False
+        index += 1
+    return True
+
+
+def _stem(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name[:-3] if name.lower().endswith(".md") else name
 
 
 # --- one contact note -------------------------------------------------------------------
@@ -150,6 +201,7 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         email=read.text("email"),
         phone=read.text("phone"),
         latest_log=max(note.entries, key=lambda e: (e.date, e.line)).text if note.entries else None,
+        interactions=tuple(Interaction(e.date, e.text, f"{note.path}:{e.line}") for e in note.entries),
     )
 
 

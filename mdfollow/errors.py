@@ -11,6 +11,9 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_NOT_FOUND = 4
+EXIT_REFUSED = 5
+EXIT_GIT = 6
 EXIT_INTERNAL = 70
 
 
@@ -36,3 +39,21 @@ class OutputError(MdfollowError):
     """A file mdfollow was asked to write could not be written."""
 
     exit_code = EXIT_OUTPUT
+
+
+class ContactNotFound(MdfollowError):
+    """No contact, or more than one, answers to the name given."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
+class EditRefused(MdfollowError):
+    """A note can't be changed without risking what the person wrote, or changed meanwhile."""
+
+    exit_code = EXIT_REFUSED
+
+
+class GitError(MdfollowError):
+    """git is missing, the vault is not a work tree, or git refused the commit."""
+
+    exit_code = EXIT_GIT

@@ -103,6 +103,15 @@ class Promise:
 
 
 @dataclass(frozen=True)
+class Interaction:
+    """A dated trace of contact: a line of the person's log, or a note that links them."""
+
+    date: dt.date
+    text: str
+    source: str  # "path:line" of a log line, or the path of an interaction note
+
+
+@dataclass(frozen=True)
 class Contact:
     """A person, with every date already read and `last_contact` the effective one."""
 
@@ -126,6 +135,7 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     latest_log: str | None = None  # the latest dated line of the note's own log
+    interactions: tuple[Interaction, ...] = ()  # newest first
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ _YAML = YAMLHandler()
 
 _OPEN_FENCE = re.compile(r"---[ \t]*")
 _CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
-_TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?:\s|$)""")
+#: A top-level `key:` at the start of a front-matter line; `key` without its quotes.
+TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?=\s|$)""")
 _ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")
 _LIST_OR_HEADING = frozenset("-*+#")
 _CODE_FENCE = re.compile(r" {0,3}(```|~~~)")
@@ -120,7 +121,7 @@ def _find_front_matter(
         return None, []
     for index in range(1, len(lines)):
         if _CLOSE_FENCE.fullmatch(lines[index]):
-            return _FrontMatter("\n".join(lines[1:index]), 2, index + 2), []
+            return _FrontMatter("".join(line + "\n" for line in lines[1:index]), 2, index + 2), []
     if _mentions_follow_up_key("\n".join(lines[1:]), spellings):
         return None, [Problem(path, 1, "error",
                               "front matter is never closed (no closing --- line); note skipped")]
@@ -184,7 +185,7 @@ def _misspellings(path: str, unknown: list[Field], spellings: Mapping[str, str])
 def _key_lines(front: _FrontMatter) -> dict[str, int]:
     lines: dict[str, int] = {}
     for offset, line in enumerate(front.text.split("\n")):
-        match = _TOP_KEY.match(line)
+        match = TOP_KEY.match(line)
         if match:
             lines.setdefault(match["key"].strip(), front.first_line + offset)
     return lines
@@ -264,7 +265,7 @@ def _link_targets(line: str) -> list[str]:
 def _task(path: str, number: int, mark: str, text: str) -> tuple[Task, Problem | None]:
     status: TaskStatus = "done" if mark in "xX" else "cancelled" if mark == "-" else "open"
     date, problem = _task_date(path, number, text) if status == "open" else (None, None)
-    return Task(number, status, _task_title(text), date, tuple(_link_targets(text))), problem
+    return Task(number, status, task_title(text), date, tuple(_link_targets(text))), problem
 
 
 def _task_date(path: str, number: int, text: str) -> tuple[dt.date | None, Problem | None]:
@@ -282,7 +283,7 @@ def _task_date(path: str, number: int, text: str) -> tuple[dt.date | None, Probl
     return None, None
 
 
-def _task_title(text: str) -> str:
+def task_title(text: str) -> str:
     """The task as a person would read it: no emoji fields, inline fields or link brackets."""
     text = _EMOJI_FIELD.sub("", text)
     text = _PRIORITY.sub("", text)

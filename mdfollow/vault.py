@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .config import Config, parse_config
 from .contacts import Vault, build_vault
-from .errors import ConfigError, VaultNotFound
+from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
 from .model import Note, Problem
 from .notes import parse_note
 
@@ -26,8 +27,11 @@ def default_feed_path(vault: Path) -> Path:
     return vault / STATE_FOLDER / "follow-ups.ics"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, fsync, rename: a reader never sees half a file."""
+def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
+    """Write to a temp file beside `path`, fsync, rename: a reader never sees half a file.
+
+    `exclusive` never replaces an existing file (FileExistsError instead), atomically.
+    """
     _make_folder(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -35,11 +39,48 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(temp).chmod(0o644)
-        Path(temp).replace(path)
+        Path(temp).chmod(mode)
+        if exclusive:
+            os.link(temp, path)
+            Path(temp).unlink()
+        else:
+            Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def read_for_edit(vault: Path, path: str) -> tuple[bytes, str]:
+    """The note's bytes (to detect a concurrent save) and its text."""
+    try:
+        data = (vault / path).read_bytes()
+        return data, data.decode("utf-8")
+    except OSError as error:
+        raise EditRefused(f"cannot read {path}: {_reason(error)}") from None
+    except UnicodeDecodeError:
+        raise EditRefused(f"{path} is not UTF-8 text; nothing was written") from None
+
+
+def replace_note(vault: Path, path: str, before: bytes, text: str) -> None:
+    """Write the edited note, unless it changed on disk since it was read (an editor saved)."""
+    target = vault / path
+    try:
+        if target.read_bytes() != before:
+            raise EditRefused(f"{path} changed on disk while mdfollow was editing it (an editor "
+                              "saved it?); nothing was written: run the command again")
+        mode = stat.S_IMODE(target.stat().st_mode)
+        write_atomic(target, text.encode("utf-8"), mode)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {_reason(error)}") from None
+
+
+def create_note(vault: Path, path: str, text: str) -> None:
+    try:
+        write_atomic(vault / path, text.encode("utf-8"), exclusive=True)
+    except FileExistsError:
+        raise EditRefused(f"{path} already exists; nothing was written") from None
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {_reason(error)}") from None
 
 
 def _make_folder(folder: Path) -> None:

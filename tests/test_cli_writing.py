@@ -1,0 +1,308 @@
+"""The writing commands through CliRunner: log, snooze, done, close, reopen, new, history."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mdfollow import cli as cli_module
+from mdfollow import vault as vault_module
+from mdfollow.cli import cli
+
+from .factories import write_vault
+
+JANE = """
+---
+name: Jane Doe
+aliases: [Jane]
+# how we met: the spring fair
+LastChatted: 2026-10-20   # lunch
+cadence: 30d
+company: "[[Bloom & Co]]"
+---
+Runs events.
+
+## Log
+- 2026-10-20 (meeting) lunch
+
+## Ideas
+- send her the florist list
+"""
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return write_vault(tmp_path / "vault", {
+        "People/Jane Doe.md": JANE,
+        "People/Sam Lee.md": "---\nsequence: sales\nsequence-start: 2026-11-10\nattempts: 2\n---\n",
+        "People/Martin.md": "---\nlast-contact: 2026-09-15\ncadence: 60d\nattempts: 6\n---\n",
+        "People/Jane Smith.md": "---\ncadence: 90d\nnext-due: 2026-11-01\nlast-contact: 2026-08-01\n---\n",
+        "Meetings/2026-11-19 Kickoff.md": "- [ ] send [[Jane Doe]] the deck 📅 2026-11-25\n"
+                                          "- [ ] send [[Jane Doe]] the budget 📅 2026-11-26\n",
+    })
+
+
+def run(vault: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--vault", str(vault), "--today", "2026-11-22", *args])
+
+
+def read(vault: Path, path: str) -> str:
+    return (vault / path).read_bytes().decode("utf-8")
+
+
+def test_log_changes_only_the_fields_and_appends_to_the_log_section(vault: Path) -> None:
+    result = run(vault, "log", "Jane Doe", "--via", "email", "--note", "sent the florist's name")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("Logged 2026-11-22 (email) sent the florist's name — Jane Doe "
+                             "(People/Jane Doe.md)\n")
+    expected = JANE.lstrip("\n").replace("LastChatted: 2026-10-20   # lunch",
+                                         "LastChatted: 2026-11-22   # lunch")
+    expected = expected.replace('company: "[[Bloom & Co]]"\n', 'company: "[[Bloom & Co]]"\nattempts: 1\n')
+    logged = "- 2026-11-22 (email) sent the florist's name\n"
+    expected = expected.replace("- 2026-10-20 (meeting) lunch\n", "- 2026-10-20 (meeting) lunch\n" + logged)
+    assert read(vault, "People/Jane Doe.md") == expected
+
+
+def test_a_reply_resets_attempts_and_ends_a_sequence(vault: Path) -> None:
+    assert run(vault, "log", "sam", "--replied", "--note", "wants a demo").exit_code == 0
+    assert read(vault, "People/Sam Lee.md") == (
+        "---\nsequence:\nsequence-start: 2026-11-10\nattempts: 0\nlast-contact: 2026-11-22\n---\n\n"
+        "## Log\n- 2026-11-22 wants a demo\n")
+
+
+def test_a_meeting_counts_as_a_reply_unless_told_otherwise(vault: Path) -> None:
+    run(vault, "log", "sam", "--via", "meeting")
+    assert "attempts: 0" in read(vault, "People/Sam Lee.md")
+    run(vault, "log", "sam", "--via", "call", "--no-reply", "--date", "2026-11-23")
+    assert "attempts: 1" in read(vault, "People/Sam Lee.md")
+
+
+def test_an_unanswered_last_try_closes_the_contact(vault: Path) -> None:
+    run(vault, "log", "martin", "--via", "email", "--note", "closing the loop")
+    text = read(vault, "People/Martin.md")
+    assert "attempts: 7\n" in text and "status: closed\n" in text
+
+
+def test_last_contact_never_moves_back_and_a_passed_next_due_is_emptied(vault: Path) -> None:
+    run(vault, "log", "jane smith", "--date", "2026-07-01", "--note", "found an old email")
+    text = read(vault, "People/Jane Smith.md")
+    assert "last-contact: 2026-08-01\n" in text and "- 2026-07-01 found an old email" in text
+    run(vault, "log", "jane smith", "--date", "2026-11-20", "--replied")
+    text = read(vault, "People/Jane Smith.md")
+    assert "next-due:\n" in text and "last-contact: 2026-11-20\n" in text
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(vault: Path) -> None:
+    before = read(vault, "People/Jane Doe.md")
+    result = run(vault, "log", "jane", "--via", "email", "--dry-run")
+    assert result.exit_code == 0
+    assert "-LastChatted: 2026-10-20   # lunch\n+LastChatted: 2026-11-22   # lunch\n" in result.stdout
+    assert result.stdout.startswith("--- a/People/Jane Doe.md\n+++ b/People/Jane Doe.md\n")
+    assert read(vault, "People/Jane Doe.md") == before
+
+
+def test_crlf_bom_and_no_final_newline_survive_a_log(tmp_path: Path) -> None:
+    note = b"\xef\xbb\xbf---\r\nlast_contact: '2026-10-01'\r\ntags:\r\n\t- x\r\n---\r\nBody"
+    vault = write_vault(tmp_path, {"Ana.md": b"\xef\xbb\xbf---\r\nlast_contact: '2026-10-01'\r\n---\r\nBody"})
+    assert run(vault, "log", "ana", "--replied").exit_code == 0
+    assert (vault / "Ana.md").read_bytes() == (b"\xef\xbb\xbf---\r\nlast_contact: '2026-11-22'\r\n---\r\n"
+                                               b"Body\r\n\r\n## Log\r\n- 2026-11-22 they replied")
+    (vault / "Ana.md").write_bytes(note)
+    result = run(vault, "log", "ana")
+    assert result.exit_code == 4 and "Ana.md can't be read, so it can't be changed" in result.stderr
+    assert (vault / "Ana.md").read_bytes() == note
+
+
+def test_permissions_are_kept(vault: Path) -> None:
+    (vault / "People/Jane Doe.md").chmod(0o600)
+    run(vault, "snooze", "jane", "1w")
+    assert oct((vault / "People/Jane Doe.md").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_note_saved_meanwhile_is_not_overwritten(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = vault_module.read_for_edit
+
+    def read_then_editor_saves(root: Path, path: str) -> tuple[bytes, str]:
+        found = real(root, path)
+        (root / path).write_text("---\ncadence: 7d\n---\nthe editor's version\n", encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(cli_module, "read_for_edit", read_then_editor_saves)
+    result = run(vault, "log", "jane")
+    assert result.exit_code == 5
+    assert "changed on disk while mdfollow was editing it" in result.stderr
+    assert read(vault, "People/Jane Doe.md") == "---\ncadence: 7d\n---\nthe editor's version\n"
+
+
+def test_unsafe_notes_are_refused_untouched(tmp_path: Path) -> None:
+    flow = "---\n{last-contact: 2026-10-01, cadence: 30d}\n---\n"
+    vault = write_vault(tmp_path, {"F.md": flow})
+    result = run(vault, "close", "f")
+    assert (result.exit_code, read(vault, "F.md")) == (5, flow)
+    assert "one flow mapping" in result.stderr
+
+
+def test_snooze_takes_a_while_or_a_date(vault: Path) -> None:
+    assert run(vault, "snooze", "jane", "2w").stdout == "Snoozed Jane Doe until 2026-12-06\n"
+    assert "snooze-until: 2026-12-06\n" in read(vault, "People/Jane Doe.md")
+    run(vault, "snooze", "jane", "2027-01-15")
+    assert "snooze-until: 2027-01-15\n" in read(vault, "People/Jane Doe.md")
+    result = run(vault, "snooze", "jane", "later")
+    assert result.exit_code == 2 and "neither a date" in result.stderr
+
+
+def test_done_ticks_the_promise_wherever_it_is(vault: Path) -> None:
+    result = run(vault, "done", "jane", "DECK")
+    assert result.exit_code == 0, result.output
+    assert read(vault, "Meetings/2026-11-19 Kickoff.md") == (
+        "- [x] send [[Jane Doe]] the deck 📅 2026-11-25 ✅ 2026-11-22\n"
+        "- [ ] send [[Jane Doe]] the budget 📅 2026-11-26\n")
+    assert result.stdout == "Done: send Jane Doe the deck (Meetings/2026-11-19 Kickoff.md:1)\n"
+
+
+def test_done_with_no_or_several_matches_lists_the_promises(vault: Path) -> None:
+    result = run(vault, "done", "jane", "send")
+    assert result.exit_code == 4
+    assert "more than one open promise" in result.stderr and "the budget (due 2026-11-26" in result.stderr
+    assert run(vault, "done", "jane", "flowers").exit_code == 4
+
+
+def test_close_and_reopen(vault: Path) -> None:
+    assert run(vault, "close", "martin").stdout == "Martin: status closed\n"
+    assert "status: closed\n" in read(vault, "People/Martin.md")
+    assert run(vault, "reopen", "martin").exit_code == 0
+    assert "status: active\n" in read(vault, "People/Martin.md")
+    assert run(vault, "reopen", "martin").stdout == "Martin: nothing to change.\n"
+
+
+def test_names_resolve_by_alias_or_word_starts_and_ambiguity_lists_candidates(vault: Path) -> None:
+    result = run(vault, "close", "jane")  # the alias of Jane Doe wins over the prefix of Jane Smith
+    assert result.stdout == "Jane Doe: status closed\n"
+    result = run(vault, "close", "j")
+    assert result.exit_code == 4 and "could be any of" in result.stderr and "Jane Smith" in result.stderr
+    result = run(vault, "close", "Jnae Smith")
+    assert result.exit_code == 4 and "Did you mean 'Jane Smith'" in result.stderr
+
+
+def test_new_from_the_built_in_template(vault: Path) -> None:
+    result = run(vault, "new", "Zoë O'Brien", "--cadence", "every 2 weeks", "--met", "2026-11-21",
+                 "--tags", "client, #friend")
+    assert result.stdout == "Created People/Zoë O'Brien.md\n"
+    assert read(vault, "People/Zoë O'Brien.md") == (
+        "---\nlast-contact:\ncadence: every 2 weeks\nmet: 2026-11-21\ntags: [\"client\", \"friend\"]\n"
+        "---\n\n## Log\n")
+    due = json.loads(run(vault, "due", "--json").stdout)
+    assert {"contact": "Zoë O'Brien", "kind": "first", "due": "2026-11-22"}.items() <= due[-1].items()
+
+
+def test_new_from_the_vaults_template_with_placeholders(vault: Path) -> None:
+    write_vault(vault, {"Templates/Person.md": "---\ncreated: {{date}}\nlast-contact:\ncadence: 90d\n---\n"
+                                               "# {{title}}\n"})
+    result = run(vault, "new", "Ana / Acme", "--folder", "")
+    assert result.exit_code == 0, result.output
+    assert read(vault, "Ana - Acme.md") == (
+        "---\ncreated: 2026-11-22\nlast-contact:\ncadence: 90d\nname: \"Ana / Acme\"\n---\n# Ana / Acme\n")
+
+
+def test_new_never_overwrites_and_dry_run_shows_the_new_file(vault: Path) -> None:
+    assert run(vault, "new", "Jane Doe").exit_code == 5
+    write_vault(vault, {"People/Bo.md": "not a contact\n"})
+    result = run(vault, "new", "Bo")
+    assert result.exit_code == 5 and "already exists" in result.stderr
+    assert read(vault, "People/Bo.md") == "not a contact\n"
+    result = run(vault, "new", "Cy", "--dry-run")
+    assert result.stdout.startswith("--- /dev/null\n+++ b/People/Cy.md\n")
+    assert not (vault / "People/Cy.md").exists()
+    assert run(vault, "new", "Cy", "--cadence", "sometimes").exit_code == 2
+
+
+def test_history_without_git(vault: Path) -> None:
+    write_vault(vault, {"Daily/2026-11-19.md": "Coffee with [[Jane]].\n"})
+    run(vault, "log", "jane", "--via", "email", "--note", "hello")
+    result = run(vault, "history", "jane", "--json")
+    assert json.loads(result.stdout) == [
+        {"date": "2026-11-22", "kind": "log", "text": "- 2026-11-22 (email) hello",
+         "source": "People/Jane Doe.md:14"},
+        {"date": "2026-11-19", "kind": "note", "text": "linked from 2026-11-19",
+         "source": "Daily/2026-11-19.md"},
+        {"date": "2026-10-20", "kind": "log", "text": "- 2026-10-20 (meeting) lunch",
+         "source": "People/Jane Doe.md:13"},
+    ]
+
+
+# --- git --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def repo(vault: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key, value in {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com",
+                       "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com",
+                       "GIT_AUTHOR_DATE": "2026-11-01T10:00:00", "GIT_COMMITTER_DATE": "2026-11-01T10:00:00"
+                       }.items():
+        monkeypatch.setenv(key, value)
+    git(vault, "init", "-q")
+    git(vault, "add", ".")
+    git(vault, "commit", "-qm", "start")
+    return vault
+
+
+def git(vault: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(vault), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_commit_commits_exactly_the_changed_note(repo: Path) -> None:
+    (repo / "People/Martin.md").write_text("---\ncadence: 7d\n---\n", encoding="utf-8")
+    git(repo, "add", "People/Martin.md")  # staged by the person, not ours to commit
+    (repo / "Scratch.md").write_text("untracked\n", encoding="utf-8")
+    result = run(repo, "log", "jane", "--via", "email", "--commit")
+    assert result.exit_code == 0, result.output
+    assert git(repo, "log", "-1", "--format=%s").strip() == "log: Jane Doe (email)"
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").splitlines() == ["People/Jane Doe.md"]
+    assert git(repo, "status", "--porcelain").splitlines() == ["M  People/Martin.md", "?? Scratch.md"]
+
+
+def test_autocommit_from_the_config(repo: Path) -> None:
+    write_vault(repo, {".mdfollow.toml": "[git]\nautocommit = true\n"})
+    assert run(repo, "close", "martin").exit_code == 0
+    assert git(repo, "log", "-1", "--format=%s").strip() == "close: Martin"
+
+
+def test_no_commit_and_nothing_written_when_git_cannot(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = read(vault, "People/Jane Doe.md")
+    result = run(vault, "log", "jane", "--commit")
+    assert result.exit_code == 6 and "not in a git work tree" in result.stderr
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    result = run(vault, "log", "jane", "--commit")
+    assert result.exit_code == 6 and "git is not installed" in result.stderr
+    assert read(vault, "People/Jane Doe.md") == before
+
+
+def test_a_conflicted_index_stops_the_command_before_it_writes(repo: Path) -> None:
+    git(repo, "checkout", "-qb", "other")
+    (repo / "People/Martin.md").write_text("---\ncadence: 1d\n---\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "other")
+    git(repo, "checkout", "-q", "-")
+    (repo / "People/Martin.md").write_text("---\ncadence: 2d\n---\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "mine")
+    subprocess.run(["git", "-C", str(repo), "merge", "-q", "other"], capture_output=True, check=False)
+    before = read(repo, "People/Jane Doe.md")
+    result = run(repo, "log", "jane", "--commit")
+    assert result.exit_code == 6 and "unresolved conflicts" in result.stderr
+    assert read(repo, "People/Jane Doe.md") == before
+
+
+def test_history_reads_field_changes_from_git(repo: Path) -> None:
+    run(repo, "log", "jane", "--via", "email", "--commit", "--date", "2026-11-10")
+    run(repo, "snooze", "jane", "1w", "--commit")
+    run(repo, "log", "jane", "--via", "call", "--commit")
+    rows = json.loads(run(repo, "history", "jane", "--json").stdout)
+    git_rows = [(r["text"], r["source"].split(" ", 1)[1]) for r in rows if r["kind"] == "git"]
+    assert git_rows == [("last-contact: 2026-11-10 → 2026-11-22", "log: Jane Doe (call)"),
+                        ("last-contact: 2026-10-20 → 2026-11-10", "log: Jane Doe (email)"),
+                        ("last-contact: (none) → 2026-10-20", "start")]
+    assert [r["date"] for r in rows] == sorted((r["date"] for r in rows), reverse=True)
