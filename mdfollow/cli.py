@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, history, schedule
+from .cache import Index, default_location, fingerprint
 from .config import Config
 from .contacts import Vault, find_contact
 from .edit import CONVERSATIONS, log_interaction, new_note, note_file_name, set_fields, tick_task, yaml_list
@@ -72,7 +73,9 @@ class Session:
     vault_path: Path
     config_path: Path | None
     today: dt.date
+    use_cache: bool = True
     quiet_skips: bool = field(default=False)
+    show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
 
     @cached_property
     def config(self) -> Config:
@@ -86,10 +89,26 @@ class Session:
     def _vault(self) -> Vault:
         if not HAVE_LIBYAML:
             _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
-        vault = load_vault(open_vault(self.vault_path), self.config)
+        root = open_vault(self.vault_path)
+        index = Index(default_location(root), fingerprint(self.config.spellings), _warn) \
+            if self.use_cache else None
+        try:
+            vault = load_vault(root, self.config, index, _progress_bar if self.show_progress else None)
+        finally:
+            if index is not None:
+                index.close()
         if not self.quiet_skips:
             _report_skips(vault)
         return vault
+
+
+def _progress_bar(paths: list[str]) -> Iterable[str]:
+    """A cold read of a big vault shows its progress on stderr (a terminal only)."""
+    if len(paths) < 500:
+        yield from paths
+        return
+    with click.progressbar(paths, label="Reading notes", file=sys.stderr) as bar:
+        yield from bar
 
 
 def _warn(message: str) -> None:
@@ -126,7 +145,12 @@ def _find(session: Session, name: str) -> Contact:
 
 def json_option(func: F) -> F:
     """`--json`: the listing as a JSON array with the documented, stable fields."""
-    return click.option("--json", "as_json", is_flag=True,
+    def no_progress(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        if value:
+            ctx.find_object(Session).show_progress = False  # type: ignore[union-attr]
+        return value
+
+    return click.option("--json", "as_json", is_flag=True, callback=no_progress,
                         help="Print a JSON array (fields documented in the README).")(func)
 
 
@@ -169,12 +193,14 @@ class _Group(click.Group):
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               envvar="MDFOLLOW_CONFIG", default=None,
               help="Config file (env MDFOLLOW_CONFIG; default <vault>/.mdfollow.toml).")
+@click.option("--no-cache", is_flag=True,
+              help="Read every note afresh, without the index in the cache folder.")
 @click.version_option(__version__, prog_name="mdfollow")
 @click.pass_context
 def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
-        config_path: Path | None) -> None:
+        config_path: Path | None, no_cache: bool) -> None:
     """Follow up with people, straight from the Markdown notes you keep about them."""
-    ctx.obj = Session(vault_path, config_path, today or dt.date.today())
+    ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache)
 
 
 @cli.command()

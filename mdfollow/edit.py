@@ -200,7 +200,7 @@ def _check(before: Mapping[object, object], after: Mapping[object, object],
 
     for key, value in before.items():
         canonical = changed(key)
-        if canonical not in changes and after.get(key, _MISSING) != value:
+        if canonical not in changes and repr(after.get(key, _MISSING)) != repr(value):
             raise EditRefused(f"editing would have changed `{key}` too; nothing was written")
     for canonical, value in changes.items():
         found = [after[k] for k in after if changed(k) == canonical]

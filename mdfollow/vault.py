@@ -10,9 +10,11 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from .cache import Index, load_note
 from .config import Config, parse_config
 from .contacts import Vault, build_vault
 from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
@@ -164,9 +166,43 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def load_vault(vault: Path, config: Config) -> Vault:
+def load_vault(vault: Path, config: Config, index: Index | None = None,
+               progress: Progress | None = None) -> Vault:
+    return build_vault(load_notes(vault, config, index, progress), config)
+
+
+Progress = Callable[[list[str]], Iterable[str]]
+RACY_NS = 2_000_000_000  # a note saved this recently may change again within its mtime tick
+
+
+def load_notes(vault: Path, config: Config, index: Index | None = None,
+               progress: Progress | None = None) -> list[Note]:
+    """Every note, parsed, or taken from the index when its size and mtime are unchanged.
+
+    `progress` wraps the list of notes that must be parsed (a progress bar, say).
+    """
     unreadable: list[Problem] = []
     paths = list(note_paths(vault, config.template_folders, unreadable))
-    notes = [read_note(vault, path, config) for path in paths]
-    notes += [Note(p.path, {}, (), (), (), (p,), is_contact=False, skipped=True) for p in unreadable]
-    return build_vault(notes, config)
+    known = index.entries() if index is not None else {}
+    found: dict[str, Note] = {}
+    stats: dict[str, os.stat_result] = {}
+    for path in paths:
+        try:
+            stats[path] = (vault / path).stat()
+        except OSError:
+            continue  # read_note reports it
+        entry = known.get(path)
+        if entry and (entry.size, entry.mtime_ns) == (stats[path].st_size, stats[path].st_mtime_ns):
+            cached = load_note(entry)
+            if cached is not None:
+                found[path] = cached
+    missing = [path for path in paths if path not in found]
+    fresh = [read_note(vault, path, config) for path in (progress(missing) if progress else missing)]
+    found.update((note.path, note) for note in fresh)
+    if index is not None:
+        now = time.time_ns()
+        index.update([(n, stats[n.path].st_size, stats[n.path].st_mtime_ns) for n in fresh
+                      if n.path in stats and now - stats[n.path].st_mtime_ns > RACY_NS],
+                     set(known) - set(paths))
+    notes = [found[path] for path in paths]
+    return notes + [Note(p.path, {}, (), (), (), (p,), is_contact=False, skipped=True) for p in unreadable]

@@ -183,3 +183,9 @@ def test_an_edit_changes_exactly_the_intended_field(case: tuple[str, str]) -> No
     assert len(removed) <= 1 and len(added) == 1
     key = added[0][2:].split(":", 1)[0]
     assert SPELLINGS[normalize_key(key)] == field
+
+
+def test_values_that_never_equal_themselves_do_not_block_an_edit() -> None:
+    after = set_fields("---\nrating: .nan\nlast-contact: 2026-01-01\n---\n", {"last-contact": "2026-11-22"},
+                       SPELLINGS)
+    assert after == "---\nrating: .nan\nlast-contact: 2026-11-22\n---\n"

@@ -1,0 +1,133 @@
+"""The persistent index: each note's parse, keyed by path, size and mtime, in SQLite.
+
+It lives in the user's cache folder, never in the vault: vaults sit in iCloud, Dropbox and
+Syncthing folders, where a syncing SQLite file gets corrupted or duplicated. It is a cache,
+never the truth: deleting it loses nothing, and a corrupt, locked or old index costs one
+warning line and a rebuild, never a failed command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .model import Note
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    size: int
+    mtime_ns: int
+    note: bytes  # the pickled Note
+
+
+def default_location(vault: Path) -> Path:
+    """`$XDG_CACHE_HOME/mdfollow/<hash of the vault's absolute path>/index.sqlite`."""
+    base = os.environ.get("MDFOLLOW_CACHE_DIR")
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    root = Path(base) if base else Path(cache_home) / "mdfollow"
+    digest = hashlib.sha256(str(vault.resolve()).encode("utf-8")).hexdigest()[:16]
+    return root / digest / "index.sqlite"
+
+
+def fingerprint(spellings: Mapping[str, str]) -> str:
+    """What a note's parse depends on besides its bytes: the code and the field spellings."""
+    data = repr((SCHEMA, __version__, sorted(spellings.items())))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+class Index:
+    """The notes table; every failure to use it is turned into a warning and a rebuild."""
+
+    def __init__(self, location: Path, key: str, warn: Callable[[str], None]) -> None:
+        self.location = location
+        self.warn = warn
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.db = self._open(key)
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error):
+                warn(f"the index at {location} is locked by another process; reading without it")
+                return
+            self._rebuild(key, f"could not open it ({error})")
+        except sqlite3.DatabaseError as error:
+            self._rebuild(key, f"it is damaged ({error})")
+        except OSError as error:
+            warn(f"cannot use the index at {location} ({error.strerror or error}); reading without it")
+
+    def _open(self, key: str) -> sqlite3.Connection:
+        self.location.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.location, timeout=10, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA):
+                raise sqlite3.DatabaseError(f"schema {version}, expected {SCHEMA}")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS notes "
+                       "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)")
+            db.execute(f"PRAGMA user_version = {SCHEMA}")
+            row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+            if row is None or row[0] != key:  # new code or new spellings: every parse is stale
+                with db:
+                    db.execute("DELETE FROM notes")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
+            return db
+        except BaseException:
+            db.close()
+            raise
+
+    def _rebuild(self, key: str, why: str) -> None:
+        self.warn(f"the index at {self.location} is unusable: {why}; rebuilding it")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.location}{suffix}").unlink(missing_ok=True)
+        try:
+            self.db = self._open(key)
+        except (sqlite3.Error, OSError) as error:
+            self.warn(f"could not rebuild the index ({error}); reading without it")
+
+    def entries(self) -> dict[str, Entry]:
+        if self.db is None:
+            return {}
+        try:
+            rows = self.db.execute("SELECT path, size, mtime_ns, note FROM notes").fetchall()
+        except sqlite3.Error as error:
+            self.warn(f"cannot read the index ({error}); reading without it")
+            self.db = None
+            return {}
+        return {path: Entry(size, mtime, blob) for path, size, mtime, blob in rows}
+
+    def update(self, notes: Iterable[tuple[Note, int, int]], gone: Iterable[str]) -> None:
+        """Store fresh parses (note, size, mtime_ns) and forget deleted notes."""
+        if self.db is None:
+            return
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",
+                                    [(n.path, size, mtime, pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
+                                     for n, size, mtime in notes])
+                self.db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in gone])
+        except sqlite3.Error as error:
+            self.warn(f"cannot update the index ({error}); the next run reads those notes again")
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def load_note(entry: Entry) -> Note | None:
+    """The cached parse, or None when it can't be read back (then the note is parsed again)."""
+    try:
+        note = pickle.loads(entry.note)  # our own cache, in the user's own folder
+    except Exception:  # any damage to a cached value means: parse the note again
+        return None
+    return note if isinstance(note, Note) else None

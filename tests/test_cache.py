@@ -1,0 +1,148 @@
+"""The index: only changed notes are parsed again; a damaged index is rebuilt, never fatal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mdfollow import vault as vault_module
+from mdfollow.cache import Index, default_location, fingerprint
+from mdfollow.config import Config
+from mdfollow.fields import spelling_table
+from mdfollow.model import Note
+from mdfollow.vault import load_notes
+
+from .factories import write_vault
+
+OLD = 1_600_000_000  # seconds: long enough ago that the mtime can be trusted
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = write_vault(tmp_path / "v", {f"People/P{i}.md": f"---\nlast-contact: 2026-10-0{i}\n---\n"
+                                        for i in range(1, 6)})
+    for note in root.rglob("*.md"):
+        os.utime(note, (OLD, OLD))
+    return root
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = vault_module.read_note
+
+    def counting(root: Path, path: str, config: Config) -> Note:
+        seen.append(path)
+        return real(root, path, config)
+
+    monkeypatch.setattr(vault_module, "read_note", counting)
+    return seen
+
+
+def index(vault: Path, warnings: list[str], config: Config | None = None) -> Index:
+    return Index(default_location(vault), fingerprint((config or Config()).spellings), warnings.append)
+
+
+def load(vault: Path, warnings: list[str], config: Config | None = None) -> list[Note]:
+    db = index(vault, warnings, config)
+    try:
+        return load_notes(vault, config or Config(), db)
+    finally:
+        db.close()
+
+
+def test_only_changed_notes_are_parsed_again(vault: Path, parses: list[str]) -> None:
+    warnings: list[str] = []
+    first = load(vault, warnings)
+    assert len(parses) == 5
+    parses.clear()
+    assert load(vault, warnings) == first and parses == []
+    (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+    os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+    (vault / "People/P5.md").unlink()
+    notes = load(vault, warnings)
+    assert parses == ["People/P2.md"]
+    assert [n.path for n in notes] == [f"People/P{i}.md" for i in range(1, 5)]
+    assert notes[1].fields["last-contact"][0].value == dt.date(2026, 11, 2)
+    assert len(index(vault, warnings).entries()) == 4
+    assert warnings == []
+
+
+def test_a_note_saved_just_now_is_not_trusted_to_the_cache(vault: Path, parses: list[str]) -> None:
+    warnings: list[str] = []
+    (vault / "People/P1.md").write_text("---\ncadence: 7d\n---\n", encoding="utf-8")
+    load(vault, warnings)
+    parses.clear()
+    load(vault, warnings)
+    assert parses == ["People/P1.md"]
+
+
+def test_new_spellings_invalidate_every_parse(vault: Path, parses: list[str]) -> None:
+    load(vault, [])
+    parses.clear()
+    config = Config(spellings=spelling_table({"last-contact": ["seen"]}))
+    load(vault, [], config)
+    assert len(parses) == 5
+
+
+def test_a_deleted_index_is_simply_rebuilt(vault: Path, parses: list[str]) -> None:
+    warnings: list[str] = []
+    first = load(vault, warnings)
+    default_location(vault).unlink()
+    assert load(vault, warnings) == first and warnings == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "old schema", "bad value"])
+def test_a_damaged_index_costs_a_warning_and_a_rebuild(vault: Path, parses: list[str], damage: str) -> None:
+    warnings: list[str] = []
+    first = load(vault, warnings)
+    location = default_location(vault)
+    if damage == "garbage":
+        for suffix in ("-wal", "-shm"):
+            Path(f"{location}{suffix}").unlink(missing_ok=True)
+        location.write_bytes(b"this is not a database" * 100)
+    else:
+        with sqlite3.connect(location) as db:
+            if damage == "old schema":
+                db.execute("PRAGMA user_version = 99")
+            else:
+                db.execute("UPDATE notes SET note = x'00ff' WHERE path = 'People/P3.md'")
+    parses.clear()
+    assert load(vault, warnings) == first
+    if damage == "bad value":
+        assert parses == ["People/P3.md"] and warnings == []
+    else:
+        assert len(parses) == 5
+        assert len(warnings) == 1 and "unusable" in warnings[0] and "rebuilding it" in warnings[0]
+        parses.clear()
+        load(vault, warnings)
+        assert parses == [] and len(warnings) == 1
+
+
+def test_the_cli_uses_the_index_and_no_cache_bypasses_it(vault: Path, isolated_cache: Path) -> None:
+    command = [sys.executable, "-m", "mdfollow", "--vault", str(vault), "--today", "2026-11-22"]
+    subprocess.run([*command, "--no-cache", "stale", "--json"], check=True, capture_output=True)
+    assert not list(isolated_cache.rglob("index.sqlite"))
+    subprocess.run([*command, "stale", "--json"], check=True, capture_output=True)
+    assert len(list(isolated_cache.rglob("index.sqlite"))) == 1
+
+
+def test_two_processes_at_once_stay_correct(tmp_path: Path) -> None:
+    notes = {f"People/P{i}.md": f"---\nlast-contact: 2026-01-01\ncadence: {i}d\n---\n" for i in range(1, 400)}
+    root = write_vault(tmp_path / "v", notes)
+    for note in root.rglob("*.md"):
+        os.utime(note, (OLD, OLD))
+    command = [sys.executable, "-m", "mdfollow", "--vault", str(root), "--today", "2026-11-22", "due",
+               "--within", "1y", "--json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [(run.returncode, err) for run, (_, err) in zip(runs, outputs, strict=True)] == [(0, b"")] * 4
+    assert all(len(json.loads(out)) == 399 for out, _ in outputs)
+    assert len({out for out, _ in outputs}) == 1
