@@ -10,15 +10,18 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import frontmatter
 
+from mdfollow.cache import Index, fingerprint
 from mdfollow.config import Config
 from mdfollow.feed import Links, build_feed
 from mdfollow.vault import load_vault, note_paths
@@ -81,11 +84,29 @@ def whole_process(vault: Path, repeat: int) -> tuple[float, float]:
     return seconds, int(peak.split()[1]) / 1024
 
 
+def age(vault: Path) -> None:
+    """Real notes were saved long ago; fresh ones are never trusted to the index (racy mtime)."""
+    past = time.time() - 3600
+    for path in vault.rglob("*.md"):
+        os.utime(path, (past, past))
+
+
+def with_index(vault: Path, config: Config, cache: Path) -> object:
+    index = Index(cache / "index.sqlite", fingerprint(config.spellings), print)
+    try:
+        return load_vault(vault, config, index)
+    finally:
+        index.close()
+
+
 def bench(notes: int, repeat: int) -> list[tuple[str, float, str]]:
     vault = OUT / f"vault-{notes}"
     if not vault.exists():
         make_vault(notes, vault)
+        age(vault)
     config = Config()
+    cache = Path(tempfile.mkdtemp(prefix="mdfollow-bench-"))
+    os.environ["MDFOLLOW_CACHE_DIR"] = str(cache)
     floor = median_seconds(lambda: read_all(vault), repeat)
     rows = [
         ("read every file's bytes (floor)", floor),
@@ -93,16 +114,33 @@ def bench(notes: int, repeat: int) -> list[tuple[str, float, str]]:
         ("walk the vault (mdfollow)", median_seconds(lambda: list(note_paths(vault, ("Templates",))),
                                                      repeat)),
         ("naive frontmatter.load() loop", median_seconds(lambda: naive_loop(vault), repeat)),
-        ("mdfollow: read + parse + schedule, in-process", median_seconds(
+        ("mdfollow: read + parse + schedule, no index, in-process", median_seconds(
             lambda: load_vault(vault, config), repeat)),
+        ("mdfollow: cold index (build it), in-process", median_seconds(
+            lambda: with_index(vault, config, cache / f"cold-{time.time_ns()}"), repeat)),
     ]
+    with_index(vault, config, cache / "warm")
+    rows.append(("mdfollow: warm index, no change, in-process",
+                 median_seconds(lambda: with_index(vault, config, cache / "warm"), repeat)))
     contacts = load_vault(vault, config).contacts
     links = Links("obsidian", vault.name)
     events = build_feed(contacts, config, links).count(b"BEGIN:VEVENT")
     rows.append((f"build the feed from parsed contacts ({events:,} events)",
                  median_seconds(lambda: build_feed(contacts, config, links), repeat)))
     seconds, rss = whole_process(vault, repeat)
-    rows.append(("mdfollow due, whole process", seconds))
+    rows.append(("mdfollow due, warm index, whole process", seconds))
+    edited = next(iter(sorted((vault / "People").glob("*.md"))))
+    original = edited.read_bytes()
+
+    def edit_then_due() -> None:
+        edited.write_bytes(original + f"\n- {time.time_ns()} edit\n".encode())
+        subprocess.run([sys.executable, "-m", "mdfollow", "--vault", str(vault), "due", "--json"],
+                       capture_output=True, check=False)
+
+    rows.append(("one note edited, then mdfollow due, whole process", median_seconds(edit_then_due, repeat)))
+    edited.write_bytes(original)
+    age(vault)
+    shutil.rmtree(cache, ignore_errors=True)
     result = [(name, value, f"{value / floor:.1f}x") for name, value in rows]
     result.append(("peak RSS of `mdfollow due` (MiB)", rss, ""))
     return result

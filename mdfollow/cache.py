@@ -8,11 +8,12 @@ warning line and a rebuild, never a failed command.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,7 @@ class Index:
         db = sqlite3.connect(self.location, timeout=10, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write is fine
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA):
                 raise sqlite3.DatabaseError(f"schema {version}, expected {SCHEMA}")
@@ -77,7 +79,7 @@ class Index:
             db.execute(f"PRAGMA user_version = {SCHEMA}")
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
-                with db:
+                with _transaction(db):
                     db.execute("DELETE FROM notes")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
@@ -110,7 +112,7 @@ class Index:
         if self.db is None:
             return
         try:
-            with self.db:
+            with _transaction(self.db):
                 self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",
                                     [(n.path, size, mtime, pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
                                      for n, size, mtime in notes])
@@ -122,6 +124,18 @@ class Index:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One transaction for many rows (the connection is in autocommit mode otherwise)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def load_note(entry: Entry) -> Note | None:

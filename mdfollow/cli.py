@@ -10,13 +10,16 @@ import datetime as dt
 import difflib
 import json
 import os
+import signal
+import socket
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -48,6 +51,10 @@ from .vault import (
     replace_note,
     write_atomic,
 )
+
+if TYPE_CHECKING:
+    from .feed import Links
+    from .watch import FeedBuilder
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -281,12 +288,11 @@ def export(session: Session, output: Path | None) -> None:
     Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
     same vault always gives the same bytes, whatever the day; the write is atomic.
     """
-    from .feed import Links, build_feed  # icalendar is imported only when a feed is made
+    from .feed import build_feed  # icalendar is imported only when a feed is made
 
     vault = session.load()
     root = open_vault(session.vault_path).resolve()
-    links = Links(session.config.feed.link, root.name, root.as_uri())
-    data = build_feed(vault.contacts, session.config, links)
+    data = build_feed(vault.contacts, session.config, _links(session.config, root))
     if output is not None and str(output) == "-":
         click.echo(data, nl=False)
         return
@@ -601,3 +607,109 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
         click.echo("No history yet: `mdfollow log` records one.")
         return
     _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows])
+
+
+# --- the live vault ---------------------------------------------------------------------
+
+
+def _links(config: Config, root: Path) -> Links:
+    from .feed import Links
+
+    return Links(config.feed.link, root.name, root.as_uri())
+
+
+def live_options(func: F) -> F:
+    """What `watch` and `serve` share: the feed file, the debounce and the log."""
+    func = click.option("-v", "--verbose", is_flag=True, help="Log one line per rebuild on stderr.")(func)
+    func = click.option("--debounce", type=click.IntRange(0, 60_000), default=300, show_default=True,
+                        metavar="MS", help="Wait this many quiet milliseconds before rebuilding.")(func)
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="The feed file to keep current. "
+                             "[default: <vault>/.mdfollow/follow-ups.ics]")(func)
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGINT and SIGTERM end the loop cleanly instead of killing it mid-write."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _builder(session: Session, output: Path | None) -> FeedBuilder:
+    from .watch import FeedBuilder
+
+    root = open_vault(session.vault_path).resolve()
+    index = Index(default_location(root), fingerprint(session.config.spellings), _warn) \
+        if session.use_cache else None
+    return FeedBuilder(root, session.config, _links(session.config, root),
+                       output or default_feed_path(root), index, _warn)
+
+
+def _log(verbose: bool) -> Callable[[str], None] | None:
+    if not verbose:
+        return None
+    return lambda message: click.echo(f"mdfollow: {message}", err=True)
+
+
+@cli.command("watch")
+@live_options
+@pass_session
+def watch_command(session: Session, output: Path | None, debounce: int, verbose: bool) -> None:
+    """Keep the feed file current while you edit notes (Ctrl-C stops).
+
+    Re-reads only the notes that changed, and rewrites the feed (atomically, as `export`
+    does) only when its bytes change. A note broken mid-edit keeps its last good state.
+    """
+    from .watch import watch
+
+    stop = _stop_on_signals()
+    builder = _builder(session, output)
+    builder.rebuild()
+    click.echo(f"Watching {builder.vault}; the feed is {builder.output} (Ctrl-C stops)")
+    sys.stdout.flush()
+    watch(builder, stop, debounce / 1000, _log(verbose))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8737, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--rotate-token", is_flag=True, help="Make a new secret URL; the old one stops working.")
+@live_options
+@pass_session
+def serve(session: Session, host: str, port: int, rotate_token: bool, output: Path | None,
+          debounce: int, verbose: bool) -> None:
+    """Serve the feed over HTTP on a secret URL for calendar apps, and keep it current.
+
+    The URL carries a random token kept in <vault>/.mdfollow/token; --rotate-token
+    replaces it. Listens on 127.0.0.1 unless --host says otherwise.
+    """
+    from .serve import FEED_NAME, Feed, load_token, make_server
+    from .watch import watch
+
+    stop = _stop_on_signals()
+    builder = _builder(session, output)
+    builder.rebuild()
+    assert builder.feed is not None
+    token = load_token(builder.vault, rotate=rotate_token)
+    feed = Feed(builder.feed, lambda: dt.datetime.now(dt.timezone.utc))
+    try:
+        server = make_server(host, port, token, feed, _log(verbose))
+    except OSError as error:
+        raise OutputError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
+              "your follow-ups; for Google or Outlook.com put it behind HTTPS")
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    where = f"{shown}:{server.server_address[1]}/{token}/{FEED_NAME}"
+    click.echo(f"Serving the feed of {builder.vault}\n  http://{where}\n  webcal://{where}\n"
+               "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).")
+    sys.stdout.flush()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        watch(builder, stop, debounce / 1000, _log(verbose), on_change=feed.set)
+    finally:
+        server.shutdown()
+        server.server_close()

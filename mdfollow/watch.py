@@ -1,0 +1,149 @@
+"""watchdog -> debounced, incremental rebuilds of the feed while people edit their notes.
+
+Editors save in odd ways (in place, write-then-rename, delete and re-create, a `git pull`
+touching 500 notes), so events only say *that* something changed: after a quiet spell the
+vault is looked at again through the index, which re-reads just the notes whose size or
+mtime moved. That ends in the right state however the events arrived.
+"""
+
+from __future__ import annotations
+
+import errno
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from .cache import Index
+from .config import Config
+from .contacts import build_vault
+from .errors import VaultNotFound
+from .feed import Links, build_feed
+from .model import Note
+from .vault import load_notes, write_atomic
+
+Report = Callable[[str], None]
+
+
+class FeedBuilder:
+    """Builds the feed from the vault, keeping a note's last good state while it is broken.
+
+    A half-typed front matter must not make a contact vanish from people's calendars; a
+    deleted note does disappear.
+    """
+
+    def __init__(self, vault: Path, config: Config, links: Links, output: Path,
+                 index: Index | None, report: Report) -> None:
+        self.vault, self.config, self.links, self.output = vault, config, links, output
+        self.index = index
+        self.report = report
+        self.feed: bytes | None = None
+        self._notes: dict[str, Note] = {}  # what each note counted as in the last build
+        self._said: set[str] = set()  # problems already reported, so each is said once
+
+    def rebuild(self) -> list[str]:
+        """Read what changed, rewrite the feed if its bytes changed; the paths that changed."""
+        if not self.vault.is_dir():
+            raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping")
+        notes = {note.path: self._keep_last_good(note)
+                 for note in load_notes(self.vault, self.config, self.index)}
+        changed = sorted(p for p in notes.keys() | self._notes.keys() if notes.get(p) != self._notes.get(p))
+        self._notes = notes
+        data = build_feed(build_vault(notes.values(), self.config).contacts, self.config, self.links)
+        if data != self.feed:
+            write_atomic(self.output, data)
+            self.feed = data
+        return changed
+
+    def _keep_last_good(self, note: Note) -> Note:
+        if not note.skipped:
+            self._said = {s for s in self._said if not s.startswith(f"{note.path}:")}
+            return note
+        previous = self._notes.get(note.path)
+        keep = previous is not None and not previous.skipped
+        for problem in note.problems:
+            message = f"{problem.path}:{problem.line}: {problem.message}"
+            if keep:
+                message = message.removesuffix("; note skipped") + "; keeping its last good state"
+            if message not in self._said:
+                self._said.add(message)
+                self.report(message)
+        return previous if keep and previous is not None else note
+
+
+class _Changes(FileSystemEventHandler):
+    """Notes that something under the vault changed; dot-folders (and the feed) are ignored."""
+
+    def __init__(self, vault: Path) -> None:
+        self.vault = vault
+        self.event = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [p for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        if any(self._matters(str(p), event.is_directory) for p in paths):
+            self.event.set()
+
+    def _matters(self, path: str, is_directory: bool) -> bool:
+        try:
+            parts = Path(path).relative_to(self.vault).parts
+        except ValueError:
+            return True  # the vault folder itself
+        if any(part.startswith(".") for part in parts):
+            return False
+        return is_directory or path.lower().endswith(".md")
+
+
+def start_observer(vault: Path, handler: FileSystemEventHandler, report: Report) -> BaseObserver:
+    """inotify where it can; polling (with a word why) when the system's watch limit is hit."""
+    observer: BaseObserver = Observer()
+    try:
+        observer.schedule(handler, str(vault), recursive=True)
+        observer.start()
+        return observer
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EMFILE):
+            raise
+        report("the system's inotify watch limit is reached (raise fs.inotify.max_user_watches); "
+               "polling the vault every second instead")
+    observer = PollingObserver(timeout=1)
+    observer.schedule(handler, str(vault), recursive=True)
+    observer.start()
+    return observer
+
+
+def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
+          log: Report | None = None, on_change: Callable[[bytes], None] | None = None) -> None:
+    """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`."""
+    changes = _Changes(builder.vault)
+    observer = start_observer(builder.vault, changes, builder.report)
+    try:
+        while not stop.is_set():
+            if not changes.event.wait(timeout=0.5):
+                if not builder.vault.is_dir():
+                    raise VaultNotFound(f"the vault folder {builder.vault} is gone; stopping")
+                continue
+            while changes.event.is_set() and not stop.is_set():  # debounce: wait for quiet
+                changes.event.clear()
+                stop.wait(debounce)
+            if stop.is_set():
+                break
+            started = time.perf_counter()
+            before = builder.feed
+            changed = builder.rebuild()
+            if builder.feed is not None and builder.feed != before and on_change is not None:
+                on_change(builder.feed)
+            if log is not None:
+                what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+                feed = "feed rewritten" if builder.feed != before else "feed unchanged"
+                log(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: "
+                    f"{what or 'nothing that counts changed'}; {feed}")
+    finally:
+        observer.stop()
+        observer.join(timeout=5)

@@ -1,0 +1,101 @@
+"""`mdfollow watch` as a real process against a real temporary vault."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .factories import write_vault
+from .live import Live, summaries, wait_until
+
+
+def note(name: str, extra: str = "") -> str:
+    return f"---\nname: {name}\nlast-contact: 2026-11-01\ncadence: 30d\n{extra}---\n"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return write_vault(tmp_path / "vault", {"People/Jane.md": note("Jane"), "People/Sam.md": note("Sam")})
+
+
+@pytest.fixture
+def watching(vault: Path) -> Iterator[Live]:
+    live = Live(vault, "watch", "--debounce", "50", "-v")
+    live.wait_for_output(r"^Watching ")
+    yield live
+    assert live.stop() == 0
+
+
+def feed_of(vault: Path) -> set[str]:
+    try:
+        return summaries((vault / ".mdfollow" / "follow-ups.ics").read_bytes())
+    except FileNotFoundError:
+        return set()
+
+
+def until_feed(vault: Path, expected: set[str]) -> None:
+    wait_until(lambda: feed_of(vault) == expected, f"the feed to show {expected}")
+
+
+def test_the_feed_follows_every_kind_of_save(vault: Path, watching: Live) -> None:
+    until_feed(vault, {"Follow up: Jane", "Follow up: Sam"})
+    (vault / "People/Jane.md").write_text(note("Janet"), encoding="utf-8")  # in place
+    until_feed(vault, {"Follow up: Janet", "Follow up: Sam"})
+    temp = vault / "People/.Jane.md.tmp"  # write-temp-then-rename, as vim and VS Code do
+    temp.write_text(note("Janine"), encoding="utf-8")
+    temp.replace(vault / "People/Jane.md")
+    until_feed(vault, {"Follow up: Janine", "Follow up: Sam"})
+    (vault / "Friends").mkdir()
+    (vault / "People/Jane.md").replace(vault / "Friends/Jane.md")  # moved between folders
+    wait_until(lambda: b"file=Friends%2FJane.md" in (vault / ".mdfollow/follow-ups.ics").read_bytes(),
+               "the moved note's link")
+    (vault / "Friends/Jane.md").unlink()  # deleted
+    until_feed(vault, {"Follow up: Sam"})
+    (vault / "People/Sam.md").unlink()  # deleted and re-created
+    (vault / "People/Sam.md").write_text(note("Sammy"), encoding="utf-8")
+    until_feed(vault, {"Follow up: Sammy"})
+
+
+def test_a_burst_of_500_new_notes_ends_in_the_right_state(vault: Path, watching: Live) -> None:
+    for index in range(500):
+        (vault / "People" / f"P{index}.md").write_text(note(f"P{index}"), encoding="utf-8")
+    expected = {f"Follow up: P{i}" for i in range(500)} | {"Follow up: Jane", "Follow up: Sam"}
+    until_feed(vault, expected)
+    shutil.rmtree(vault / "People")
+    until_feed(vault, set())
+
+
+def test_a_note_broken_mid_edit_keeps_its_last_good_state(vault: Path, watching: Live) -> None:
+    until_feed(vault, {"Follow up: Jane", "Follow up: Sam"})
+    (vault / "People/Sam.md").write_text("---\nname: Samuel\ncadence: [30d\n---\n", encoding="utf-8")
+    watching.wait_for_output(r"People/Sam.md:\d+: broken YAML: .*; keeping its last good state", err=True)
+    assert feed_of(vault) == {"Follow up: Jane", "Follow up: Sam"}
+    (vault / "People/Sam.md").write_text(note("Samuel"), encoding="utf-8")
+    until_feed(vault, {"Follow up: Jane", "Follow up: Samuel"})
+    assert sum("broken YAML" in line for line in watching.err) == 1
+
+
+def test_the_feed_is_rewritten_only_when_its_bytes_change(vault: Path, watching: Live) -> None:
+    until_feed(vault, {"Follow up: Jane", "Follow up: Sam"})
+    feed = vault / ".mdfollow/follow-ups.ics"
+    before = feed.stat().st_mtime_ns
+    (vault / "People/Jane.md").write_text(note("Jane") + "A new line in the body.\n", encoding="utf-8")
+    watching.wait_for_output(r"rebuilt in \d+ ms: nothing that counts changed; feed unchanged", err=True)
+    assert feed.stat().st_mtime_ns == before
+    (vault / ".obsidian").mkdir()
+    (vault / ".obsidian/workspace.md").write_text(note("Not a note"), encoding="utf-8")
+    (vault / "People/Sam.md").write_text(note("Sam", "status: closed\n"), encoding="utf-8")
+    until_feed(vault, {"Follow up: Jane"})
+    assert not any(".obsidian" in line for line in watching.err)
+
+
+def test_a_vanished_vault_stops_with_a_clear_reason(vault: Path) -> None:
+    live = Live(vault, "watch", "--debounce", "50")
+    live.wait_for_output(r"^Watching ")
+    shutil.rmtree(vault)
+    wait_until(lambda: live.process.poll() is not None, "the watcher to stop")
+    assert live.process.returncode == 2
+    live.wait_for_output(r"the vault folder .* is gone; stopping", err=True)
