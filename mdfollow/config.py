@@ -55,10 +55,11 @@ class Config:
     template_folders: tuple[str, ...] = ("Templates", "templates")
     feed: FeedConfig = field(default_factory=FeedConfig)
     autocommit: bool = False  # [git] autocommit: every writing command commits what it wrote
+    max_per_day: int | None = None  # the daily cap on cadence, first and sequence follow-ups
 
 
 _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
-             "template-folders", "feed", "git"}
+             "template-folders", "feed", "git", "max-per-day"}
 
 
 def parse_config(text: str, source: str) -> Config:
@@ -82,6 +83,8 @@ def parse_config(text: str, source: str) -> Config:
                                   source, "template-folders"),
         feed=_feed(_table(data, "feed", source), source),
         autocommit=_autocommit(_table(data, "git", source), source),
+        max_per_day=_positive_int(data["max-per-day"], source, "max-per-day") if "max-per-day" in data
+        else None,
     )
 
 

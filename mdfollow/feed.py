@@ -20,7 +20,7 @@ from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from .config import Config
 from .model import Contact, FollowUp, Promise
-from .schedule import current
+from .schedule import currents
 
 PRODID = "-//mdfollow//mdfollow//EN"
 _SUMMARY = {"cadence": "Follow up", "explicit": "Follow up", "sequence": "Follow up",
@@ -107,10 +107,9 @@ def _one_line(text: str) -> str:
 
 def _follow_up_events(contacts: Sequence[Contact], config: Config, links: Links) -> list[Event]:
     events = []
-    for contact in contacts:
-        follow_up = current(contact, config)
-        if follow_up is None:
-            continue
+    by_path = {contact.path: contact for contact in contacts}
+    for follow_up in currents(contacts, config):
+        contact = by_path[follow_up.path]
         stamp = contact.last_contact or contact.met or contact.sequence_start or follow_up.due
         events.append(_event(
             ("follow-up", contact.path, follow_up.kind, follow_up.due.isoformat()),

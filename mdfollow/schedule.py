@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from .config import Config
 from .fields import Interval
@@ -19,8 +20,42 @@ _BREAK_UP_GAP = Interval(7, "days")
 
 def follow_ups(contacts: Iterable[Contact], config: Config, today: dt.date) -> list[FollowUp]:
     """Every follow-up of every contact, sorted: earliest (most overdue) first, then name."""
-    found = [f for contact in contacts for f in _contact_follow_ups(contact, config, today)]
-    return sorted(found, key=lambda f: (f.due, f.contact.casefold(), f.path, f.kind, f.title))
+    contacts = list(contacts)
+    found = [*currents(contacts, config),
+             *(f for contact in contacts for f in _promises_and_birthday(contact, today))]
+    return sorted(found, key=_order)
+
+
+def _order(follow_up: FollowUp) -> tuple[dt.date, str, str, str, str]:
+    return (follow_up.due, follow_up.contact.casefold(), follow_up.path, follow_up.kind, follow_up.title)
+
+
+def currents(contacts: Iterable[Contact], config: Config) -> list[FollowUp]:
+    """The current follow-up of every contact, with the daily cap applied."""
+    found = [f for f in (current(c, config) for c in contacts) if f is not None]
+    return _capped(found, config.max_per_day) if config.max_per_day else found
+
+
+_CAPPED_KINDS = frozenset({"cadence", "first", "sequence"})
+
+
+def _capped(found: list[FollowUp], cap: int) -> list[FollowUp]:
+    """No more than `cap` cadence, first and sequence follow-ups on one day.
+
+    The extra ones move to the following days, the earliest due (the most overdue) keeping
+    its place; the same contacts always give the same days. Promises, explicit dates, last
+    tries and birthdays are never moved, and don't count.
+    """
+    taken: dict[dt.date, int] = {}
+    result = [f for f in found if f.kind not in _CAPPED_KINDS]
+    for follow_up in sorted((f for f in found if f.kind in _CAPPED_KINDS), key=_order):
+        day = follow_up.due
+        while taken.get(day, 0) >= cap:
+            day += dt.timedelta(days=1)
+        taken[day] = taken.get(day, 0) + 1
+        result.append(follow_up if day == follow_up.due else
+                      replace(follow_up, due=day, title=f"{follow_up.title} (moved: {cap} a day)"))
+    return result
 
 
 def due(contacts: Iterable[Contact], config: Config, today: dt.date,
@@ -39,15 +74,10 @@ def stale(contacts: Iterable[Contact], today: dt.date, since: Interval) -> list[
                                         c.name.casefold(), c.path))
 
 
-def _contact_follow_ups(contact: Contact, config: Config, today: dt.date) -> Iterator[FollowUp]:
+def _promises_and_birthday(contact: Contact, today: dt.date) -> Iterator[FollowUp]:
     for promise in contact.promises:  # a promise stands whatever the status
         yield _follow_up(contact, "promise", promise.due, promise.text, promise.source)
-    if contact.status == "closed":
-        return
-    found = current(contact, config)
-    if found is not None:
-        yield found
-    if contact.birthday is not None:
+    if contact.status != "closed" and contact.birthday is not None:
         day = contact.birthday.next_on_or_after(today)
         year = contact.birthday.year
         age = f" (turns {day.year - year})" if year and day.year > year else ""

@@ -14,6 +14,7 @@ from mdfollow.fields import Interval, normalize_key
 
 FULL = """
 max-attempts = 4
+max-per-day = 5
 first-follow-up = "2d"
 template-folders = ["_templates"]
 
@@ -44,6 +45,8 @@ alarm = "9:05"
 def test_every_key_is_read() -> None:
     config = parse_config(FULL, "x.toml")
     assert config.max_attempts == 4
+    assert config.max_per_day == 5
+    assert Config().max_per_day is None
     assert config.first_follow_up == Interval(2, "days")
     assert config.template_folders == ("_templates",)
     assert config.default_cadence == Interval(90, "days")
@@ -80,6 +83,7 @@ def test_an_empty_file_gives_the_defaults() -> None:
         ("[fields]\nbirthdate = ['bday']", "fields.birthdate: not a field"),
         ("[fields]\nmet = 'first'", "fields.met must be a list"),
         ("max-attempts = 0", "max-attempts must be a whole number"),
+        ("max-per-day = 0", "max-per-day must be a whole number"),
         ("max-attempts = true", "max-attempts must be a whole number"),
         ("cadence = '30d'", "cadence must be a table"),
         ("template-folders = 'Templates'", "template-folders must be a list"),

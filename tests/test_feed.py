@@ -205,3 +205,9 @@ def test_any_name_and_promise_text_survive_escaping_and_folding(name: str, text:
     summaries = {str(e.summary) for e in found}
     assert f"Follow up: {' '.join(name.split())}" in summaries
     assert f"Promise: {task_text}" in summaries
+
+
+def test_the_feed_applies_the_daily_cap_too() -> None:
+    files = {f"P{i}.md": f"---\nname: P{i}\nlast-contact: 2026-10-20\ncadence: 30d\n---\n" for i in range(3)}
+    starts = sorted(e.start for e in events(feed_of(files, Config(max_per_day=2))))
+    assert starts == [dt.date(2026, 11, 19), dt.date(2026, 11, 19), dt.date(2026, 11, 20)]
