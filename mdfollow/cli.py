@@ -66,7 +66,9 @@ def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(error), ctx, param) from None
 
 
-def _interval_option(ctx: click.Context, param: click.Parameter, value: str) -> Interval:
+def _interval_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Interval | None:
+    if value is None:
+        return None
     try:
         return parse_interval(value, allow_zero=True)
     except InvalidValue as error:
@@ -566,8 +568,10 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     tag_list = [t.strip().lstrip("#") for t in tags.split(",") if t.strip()]
     if tag_list:
         fields["tags"] = yaml_list(tag_list)
-    path = f"{folder.strip('/')}/{note_file_name(name)}" if folder.strip("/") else note_file_name(name)
-    text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings)
+    file_name = note_file_name(name)
+    path = f"{folder.strip('/')}/{file_name}" if folder.strip("/") else file_name
+    text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings,
+                    file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
         click.echo(f"Created {path}")
 
@@ -713,3 +717,75 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, output: Pa
     finally:
         server.shutdown()
         server.server_close()
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--folder", default="People", show_default=True, help="Vault folder for the new notes.")
+@click.option("--cadence", default=None, help="Cadence for everyone imported: 90d, quarterly…")
+@click.option("--spread", callback=_interval_option, default=None, metavar="INTERVAL",
+              help="Give each new contact a first next-due spread evenly over this many days: 30d.")
+@writing_command
+@pass_session
+def import_command(session: Session, file: Path, folder: str, cadence: str | None,
+                   spread: Interval | None, dry_run: bool, commit: bool) -> None:
+    """Create a note per person from a vCard (.vcf), Google Contacts CSV or LinkedIn CSV.
+
+    People who already have a note (same name, alias or email) are skipped, so importing
+    the same file twice changes nothing. Malformed cards are reported and skipped.
+    """
+    from .addressbook import plan_import, read_people
+
+    if cadence:
+        try:
+            parse_interval(cadence)
+        except InvalidValue as error:
+            raise click.BadParameter(str(error), param_hint="--cadence") from None
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidValue(f"{file} is not UTF-8 text: export it again as UTF-8") from None
+    people, problems = read_people(text, file.name)
+    vault = open_vault(session.vault_path)
+    plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
+                       spread if spread and spread.count else None)
+    template = _template(vault, session.config)
+    taken: set[str] = set()
+    changes = []
+    for person, fields in plan.create:
+        path = _free_path(vault, folder, note_file_name(person.name), taken)
+        stem = path.rsplit("/", 1)[-1][:-3]
+        changes.append(Change(path, None, new_note(person.name, template, session.today, fields,
+                                                   session.config.spellings, stem)))
+    if dry_run:
+        for change in changes:
+            click.echo(f"would create {change.path}")
+    elif changes:
+        _apply(session, changes, f"import: {_plural(len(changes), 'contact')} from {file.name}",
+               dry_run=False, commit=commit)
+    _import_summary([c.path for c in changes], plan.skipped, problems, dry_run)
+
+
+def _free_path(vault: Path, folder: str, file_name: str, taken: set[str]) -> str:
+    """A path no note has yet: `Jane Doe.md`, else `Jane Doe 2.md`, …"""
+    prefix = f"{folder.strip('/')}/" if folder.strip("/") else ""
+    stem = file_name[:-3]
+    for number in range(1, 10_000):
+        candidate = f"{prefix}{stem if number == 1 else f'{stem} {number}'}.md"
+        if candidate.casefold() not in taken and not (vault / candidate).exists():
+            taken.add(candidate.casefold())
+            return candidate
+    raise EditRefused(f"no free file name for {stem!r} in {folder!r}")
+
+
+def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any],
+                    dry_run: bool) -> None:
+    verb = "Would create" if dry_run else "Created"
+    click.echo(f"{verb} {_plural(len(created), 'note')}; skipped {len(skipped)}; "
+               f"{_plural(len(problems), 'problem')}.")
+    for path in ([] if dry_run else created):
+        click.echo(f"  created {path}")
+    for person, why in skipped:
+        click.echo(f"  skipped {person.name}: {why}")
+    for problem in problems:
+        click.echo(f"  {problem}")

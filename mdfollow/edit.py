@@ -139,7 +139,8 @@ def _field_line(note: _Lines, loaded: Mapping[object, object], canonical: str,
                 spellings: Mapping[str, str]) -> int | None:
     """The line of the field's first spelling, if it is a plain one-line `key: value`."""
     assert note.open_index is not None and note.close_index is not None
-    keys = [k for k in loaded if isinstance(k, str) and spellings.get(normalize_key(k)) == canonical]
+    field = _field_of(canonical, spellings)
+    keys = [k for k in loaded if isinstance(k, str) and _field_of(k, spellings) == field]
     if not keys:
         return None
     for index in range(note.open_index + 1, note.close_index):
@@ -192,18 +193,24 @@ def _split_comment(rest: str) -> tuple[str, str]:
     return rest.rstrip(" \t"), rest[len(rest.rstrip(" \t")):]
 
 
+def _field_of(key: str, spellings: Mapping[str, str]) -> str:
+    """The field a key names: its canonical name, or (for keys mdfollow doesn't read) itself."""
+    normalized = normalize_key(key)
+    return spellings.get(normalized, normalized)
+
+
 def _check(before: Mapping[object, object], after: Mapping[object, object],
            changes: Mapping[str, str | None], spellings: Mapping[str, str]) -> None:
     """Read the edited front matter back: exactly the intended fields changed."""
     def changed(key: object) -> str | None:
-        return spellings.get(normalize_key(key)) if isinstance(key, str) else None
+        return _field_of(key, spellings) if isinstance(key, str) else None
 
+    targets = {_field_of(name, spellings) for name in changes}
     for key, value in before.items():
-        canonical = changed(key)
-        if canonical not in changes and repr(after.get(key, _MISSING)) != repr(value):
+        if changed(key) not in targets and repr(after.get(key, _MISSING)) != repr(value):
             raise EditRefused(f"editing would have changed `{key}` too; nothing was written")
     for canonical, value in changes.items():
-        found = [after[k] for k in after if changed(k) == canonical]
+        found = [after[k] for k in after if changed(k) == _field_of(canonical, spellings)]
         if not value:
             ok = (not found and value is None) or (bool(found) and found[0] is None)
         else:  # as YAML reads it, or the same text when the note quotes its value
@@ -342,12 +349,15 @@ def note_file_name(name: str) -> str:
 
 
 def new_note(name: str, template: str | None, today: dt.date, fields: Mapping[str, str],
-             spellings: Mapping[str, str]) -> str:
-    """A new contact note from the vault's template (or the built-in one), fields filled."""
+             spellings: Mapping[str, str], stem: str) -> str:
+    """A new contact note from the vault's template (or the built-in one), fields filled.
+
+    `stem` is the file's name without `.md`; when it isn't the person's name, `name:` is set.
+    """
     text = _fill_placeholders(template if template is not None else BUILT_IN_TEMPLATE, name, today)
     changes = dict(fields)
-    if note_file_name(name)[:-3] != name:
-        changes["name"] = _yaml_text(name)
+    if stem != name:
+        changes["name"] = yaml_text(name)
     present = {spellings.get(normalize_key(k)) for k in _keys(text)} | set(changes)
     if not FOLLOW_UP_FIELDS & present:
         changes["last-contact"] = ""  # so the note counts as a contact: "never contacted"
@@ -372,10 +382,10 @@ def _fill_placeholders(text: str, name: str, today: dt.date) -> str:
     return re.sub(r"\{\{\s*date(?::([YMD\-./ ]+))?\s*\}\}", date, text)
 
 
-def _yaml_text(value: str) -> str:
+def yaml_text(value: str) -> str:
     """A YAML scalar that reads back as exactly `value`."""
     return json.dumps(value, ensure_ascii=False)
 
 
 def yaml_list(values: list[str]) -> str:
-    return "[" + ", ".join(_yaml_text(v) for v in values) + "]"
+    return "[" + ", ".join(yaml_text(v) for v in values) + "]"

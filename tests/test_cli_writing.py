@@ -306,3 +306,62 @@ def test_history_reads_field_changes_from_git(repo: Path) -> None:
                         ("last-contact: 2026-10-20 → 2026-11-10", "log: Jane Doe (email)"),
                         ("last-contact: (none) → 2026-10-20", "start")]
     assert [r["date"] for r in rows] == sorted((r["date"] for r in rows), reverse=True)
+
+
+# --- import -------------------------------------------------------------------------------
+
+ADDRESSBOOK = Path(__file__).parent / "addressbook"
+
+
+def test_import_creates_safe_notes_and_a_second_import_changes_nothing(vault: Path) -> None:
+    result = run(vault, "import", str(ADDRESSBOOK / "google.vcf"), "--cadence", "90d", "--spread", "30d")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Created 1 note; skipped 2; 4 problems.",
+        "  created People/Ana - Ruiz- CEO-.md",
+        "  skipped Jane Doe: already in the vault (People/Jane Doe.md)",
+        "  skipped Sam Lee: already in the vault (People/Sam Lee.md)",
+        "  google.vcf:17: warning: Sam Lee: birthday '19850230' is not a date; left out",
+        "  google.vcf:25: error: malformed card: Failed to parse line: FN Broken line without a colon; "
+        "skipped",
+        "  google.vcf:32: error: card without a name or an email; skipped",
+        "  google.vcf:36: error: card is never closed (no END:VCARD); skipped",
+    ]
+    assert read(vault, "People/Ana - Ruiz- CEO-.md") == (
+        '---\nlast-contact:\ncadence: 90d\nnext-due: 2026-11-23\nemail: "ana@example.com"\n'
+        'name: "Ana / Ruiz: CEO?"\n---\n\n## Log\n')
+    due = {i["contact"]: i["due"] for i in json.loads(run(vault, "due", "--within", "30d", "--json").stdout)}
+    assert due["Ana / Ruiz: CEO?"] == "2026-11-23"
+    again = run(vault, "import", str(ADDRESSBOOK / "google.vcf"))
+    assert again.stdout.startswith("Created 0 notes; skipped 3; 4 problems.")
+
+
+def test_import_never_overwrites_a_file_of_the_same_name(vault: Path) -> None:
+    write_vault(vault, {"People/Grace Okafor.md": "A note about a talk, not a contact.\n"})
+    result = run(vault, "import", str(ADDRESSBOOK / "google.csv"), "--folder", "People")
+    assert "  created People/Grace Okafor 2.md" in result.stdout.splitlines()
+    assert read(vault, "People/Grace Okafor.md") == "A note about a talk, not a contact.\n"
+    assert 'name: "Grace Okafor"' in read(vault, "People/Grace Okafor 2.md")
+
+
+def test_import_dry_run_writes_nothing(vault: Path) -> None:
+    result = run(vault, "import", str(ADDRESSBOOK / "linkedin.csv"), "--dry-run")
+    assert result.stdout.splitlines() == [
+        "would create People/Omar Haddad.md", "would create People/Priya Natarajan.md",
+        "Would create 2 notes; skipped 0; 0 problems."]
+    assert not (vault / "People/Omar Haddad.md").exists()
+
+
+def test_import_commits_what_it_created(repo: Path) -> None:
+    assert run(repo, "import", str(ADDRESSBOOK / "outlook.vcf"), "--commit").exit_code == 0
+    assert git(repo, "log", "-1", "--format=%s").strip() == "import: 1 contact from outlook.vcf"
+    assert git(repo, "-c", "core.quotePath=false", "show", "--name-only", "--format=", "HEAD"
+               ).splitlines() == ["People/Jörg Müller.md"]
+
+
+def test_import_refuses_what_it_cannot_read(vault: Path, tmp_path: Path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("First Name,Last Name\nJos\xe9,Ruiz\n".encode("latin-1"))
+    result = run(vault, "import", str(latin))
+    assert result.exit_code == 2 and "is not UTF-8 text" in result.stderr
+    assert run(vault, "import", str(latin), "--cadence", "sometimes").exit_code == 2

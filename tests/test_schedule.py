@@ -196,8 +196,8 @@ def test_the_daily_cap_moves_the_extra_follow_ups_to_the_next_days() -> None:
     files["M.md"] = "---\nname: M\nmet: 2026-11-18\n---\n"  # first, due 11-19
     result = vault(files)
     capped = Config(max_per_day=3)
-    days = {f.contact: (f.kind, f.due.isoformat()) for f in schedule.follow_ups(result.contacts, capped, TODAY)
-            if f.kind != "promise"}
+    days = {f.contact: (f.kind, f.due.isoformat())
+            for f in schedule.follow_ups(result.contacts, capped, TODAY) if f.kind != "promise"}
     assert days == {
         "M": ("first", "2026-11-19"), "P0": ("cadence", "2026-11-19"), "P1": ("cadence", "2026-11-19"),
         "P2": ("cadence", "2026-11-20"), "P3": ("cadence", "2026-11-20"), "P4": ("cadence", "2026-11-20"),
