@@ -10,14 +10,17 @@ import datetime as dt
 import difflib
 import json
 import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,6 +30,7 @@ from . import __version__, history, schedule
 from .cache import Index, default_location, fingerprint
 from .config import Config
 from .contacts import Vault, find_contact
+from .drafts import KINDS, kind_for, render, values_for
 from .edit import CONVERSATIONS, log_interaction, new_note, note_file_name, set_fields, tick_task, yaml_list
 from .errors import (
     EXIT_INTERNAL,
@@ -789,3 +793,51 @@ def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], prob
         click.echo(f"  skipped {person.name}: {why}")
     for problem in problems:
         click.echo(f"  {problem}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--kind", type=click.Choice(KINDS), default=None,
+              help="What to write. Default: by what is due — first: thank-you, sequence step: nudge, "
+                   "last try: break-up, otherwise check-in.")
+@click.option("--copy", is_flag=True, help="Also put it on the clipboard, when there is one.")
+@pass_session
+def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
+    """Print a short message to send NAME, filled from their note.
+
+    Override a template with <vault>/Templates/mdfollow/<kind>.md (placeholders such as
+    {{first_name}}, {{met_at|fallback}}; see the README).
+    """
+    contact = _find(session, name)
+    kind = kind or kind_for(schedule.current(contact, session.config))
+    text = render(_draft_template(open_vault(session.vault_path), session.config, kind),
+                  values_for(contact, session.config))
+    click.echo(text, nl=False)
+    if copy:
+        _copy(text)
+
+
+def _draft_template(vault: Path, config: Config, kind: str) -> str:
+    for folder in config.template_folders:
+        candidate = vault / folder / "mdfollow" / f"{kind}.md"
+        if candidate.is_file():
+            try:
+                return candidate.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                raise EditRefused(f"cannot read the template {candidate}: {error}") from None
+    return (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
+
+
+_CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],
+               ["xsel", "--clipboard", "--input"], ["clip.exe"])
+
+
+def _copy(text: str) -> None:
+    """The first clipboard tool this system has; say so when there is none."""
+    for command in _CLIPBOARDS:
+        if shutil.which(command[0]):
+            done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
+            if done.returncode == 0:
+                click.echo("(copied to the clipboard)", err=True)
+                return
+    _warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")

@@ -56,10 +56,12 @@ class Config:
     feed: FeedConfig = field(default_factory=FeedConfig)
     autocommit: bool = False  # [git] autocommit: every writing command commits what it wrote
     max_per_day: int | None = None  # the daily cap on cadence, first and sequence follow-ups
+    draft_name: str | None = None  # [draft] name: who signs the drafts
+    draft_signature: str | None = None
 
 
 _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
-             "template-folders", "feed", "git", "max-per-day"}
+             "template-folders", "feed", "git", "max-per-day", "draft"}
 
 
 def parse_config(text: str, source: str) -> Config:
@@ -85,7 +87,14 @@ def parse_config(text: str, source: str) -> Config:
         autocommit=_autocommit(_table(data, "git", source), source),
         max_per_day=_positive_int(data["max-per-day"], source, "max-per-day") if "max-per-day" in data
         else None,
+        **_draft(_table(data, "draft", source), source),
     )
+
+
+def _draft(table: Mapping[str, object], source: str) -> dict[str, str | None]:
+    _no_unknown(table, {"name", "signature"}, source, "draft.")
+    return {"draft_name": _optional_text(table.get("name"), source, "draft.name"),
+            "draft_signature": _optional_text(table.get("signature"), source, "draft.signature")}
 
 
 def _autocommit(table: Mapping[str, object], source: str) -> bool:

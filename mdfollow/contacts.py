@@ -199,6 +199,8 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         birthday=read.first("birthday", parse_birthday),
         promises=(),
         email=read.text("email"),
+        company=read.text("company"),
+        met_at=read.text("met-at"),
         phone=read.text("phone"),
         latest_log=max(note.entries, key=lambda e: (e.date, e.line)).text if note.entries else None,
         interactions=tuple(Interaction(e.date, e.text, f"{note.path}:{e.line}") for e in note.entries),

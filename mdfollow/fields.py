@@ -41,6 +41,8 @@ SPELLINGS: Mapping[str, tuple[str, ...]] = {
     "aliases": ("aliases", "alias"),
     "tags": ("tags", "tag"),
     "email": ("email", "e-mail", "mail"),
+    "company": ("company", "organization", "organisation", "employer"),
+    "met-at": ("met-at", "where-met", "met-where"),
     "phone": ("phone", "mobile", "tel", "telephone"),
     # Interaction notes: a dated meeting note naming who was there.
     "date": ("date",),

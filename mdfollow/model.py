@@ -136,6 +136,8 @@ class Contact:
     phone: str | None = None
     latest_log: str | None = None  # the latest dated line of the note's own log
     interactions: tuple[Interaction, ...] = ()  # newest first
+    company: str | None = None
+    met_at: str | None = None  # where you met
 
 
 @dataclass(frozen=True)
