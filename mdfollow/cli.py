@@ -573,7 +573,7 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     if tag_list:
         fields["tags"] = yaml_list(tag_list)
     file_name = note_file_name(name)
-    path = f"{folder.strip('/')}/{file_name}" if folder.strip("/") else file_name
+    path = f"{_vault_folder(folder)}{file_name}"
     text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings,
                     file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
@@ -770,9 +770,17 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     _import_summary([c.path for c in changes], plan.skipped, problems, dry_run)
 
 
+def _vault_folder(folder: str) -> str:
+    """`People` -> `People/`; a folder outside the vault (`..`, absolute) is refused."""
+    parts = [part for part in folder.replace("\\", "/").split("/") if part not in ("", ".")]
+    if folder.startswith(("/", "\\")) or ".." in parts or any(":" in part for part in parts):
+        raise click.BadParameter(f"{folder!r} is not a folder inside the vault", param_hint="--folder")
+    return "".join(f"{part}/" for part in parts)
+
+
 def _free_path(vault: Path, folder: str, file_name: str, taken: set[str]) -> str:
     """A path no note has yet: `Jane Doe.md`, else `Jane Doe 2.md`, …"""
-    prefix = f"{folder.strip('/')}/" if folder.strip("/") else ""
+    prefix = _vault_folder(folder)
     stem = file_name[:-3]
     for number in range(1, 10_000):
         candidate = f"{prefix}{stem if number == 1 else f'{stem} {number}'}.md"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from .errors import OutputError
 from .vault import STATE_FOLDER, write_atomic
 
 FEED_NAME = "follow-ups.ics"
@@ -39,7 +40,10 @@ def load_token(vault: Path, *, rotate: bool = False) -> str:
         except (OSError, UnicodeDecodeError):
             pass
     token = secrets.token_urlsafe(24)
-    write_atomic(path, f"{token}\n".encode("ascii"), 0o600)
+    try:
+        write_atomic(path, f"{token}\n".encode("ascii"), 0o600)
+    except OSError as error:
+        raise OutputError(f"cannot keep the token in {path}: {error.strerror or error}") from None
     return token
 
 

@@ -22,7 +22,7 @@ from watchdog.observers.polling import PollingObserver
 from .cache import Index
 from .config import Config
 from .contacts import build_vault
-from .errors import VaultNotFound
+from .errors import OutputError, VaultNotFound
 from .feed import Links, build_feed
 from .model import Note
 from .vault import load_notes, write_atomic
@@ -56,7 +56,10 @@ class FeedBuilder:
         self._notes = notes
         data = build_feed(build_vault(notes.values(), self.config).contacts, self.config, self.links)
         if data != self.feed:
-            write_atomic(self.output, data)
+            try:
+                write_atomic(self.output, data)
+            except OSError as error:
+                raise OutputError(f"cannot write the feed {self.output}: {error.strerror or error}") from None
             self.feed = data
         return changed
 

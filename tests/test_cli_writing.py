@@ -365,3 +365,15 @@ def test_import_refuses_what_it_cannot_read(vault: Path, tmp_path: Path) -> None
     result = run(vault, "import", str(latin))
     assert result.exit_code == 2 and "is not UTF-8 text" in result.stderr
     assert run(vault, "import", str(latin), "--cadence", "sometimes").exit_code == 2
+
+
+@pytest.mark.parametrize("folder", ["../outside", "/tmp", "a/../../b", "C:/x"])
+def test_notes_are_only_created_inside_the_vault(vault: Path, folder: str) -> None:
+    result = run(vault, "new", "Eve", "--folder", folder)
+    assert result.exit_code == 2 and "is not a folder inside the vault" in result.stderr
+    assert run(vault, "import", str(ADDRESSBOOK / "outlook.vcf"), "--folder", folder).exit_code == 2
+    assert not list(vault.parent.glob("**/Eve.md"))
+
+
+def test_nested_folders_are_fine(vault: Path) -> None:
+    assert run(vault, "new", "Eve", "--folder", "People/Friends/").stdout == "Created People/Friends/Eve.md\n"

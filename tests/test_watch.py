@@ -99,3 +99,11 @@ def test_a_vanished_vault_stops_with_a_clear_reason(vault: Path) -> None:
     wait_until(lambda: live.process.poll() is not None, "the watcher to stop")
     assert live.process.returncode == 2
     live.wait_for_output(r"the vault folder .* is gone; stopping", err=True)
+
+
+def test_an_unwritable_feed_is_a_clear_error(vault: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    live = Live(vault, "watch", "-o", str(tmp_path / "file" / "feed.ics"))
+    wait_until(lambda: live.process.poll() is not None, "the watcher to give up")
+    assert live.process.returncode == 3
+    live.wait_for_output(r"cannot write the feed .*feed.ics: Not a directory", err=True)
