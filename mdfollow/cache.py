@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .contacts import Vault
 from .model import Note
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,13 @@ class Index:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS notes "
                        "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS vaults (key TEXT PRIMARY KEY, vault BLOB)")
             db.execute(f"PRAGMA user_version = {SCHEMA}")
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
                 with _transaction(db):
                     db.execute("DELETE FROM notes")
+                    db.execute("DELETE FROM vaults")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
         except BaseException:
@@ -120,6 +123,29 @@ class Index:
         except sqlite3.Error as error:
             self.warn(f"cannot update the index ({error}); the next run reads those notes again")
 
+    def vault(self, key: str) -> Vault | None:
+        """The vault built last time from exactly these notes and this config, if kept."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT vault FROM vaults WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        found = _unpickle(row[0]) if row else None
+        return found if isinstance(found, Vault) else None
+
+    def store_vault(self, key: str, vault: Vault) -> None:
+        """Keep only the latest built vault: the next run with nothing changed starts there."""
+        if self.db is None:
+            return
+        try:
+            with _transaction(self.db):
+                self.db.execute("DELETE FROM vaults")
+                self.db.execute("INSERT INTO vaults VALUES (?, ?)",
+                                (key, pickle.dumps(vault, pickle.HIGHEST_PROTOCOL)))
+        except sqlite3.Error as error:
+            self.warn(f"cannot update the index ({error}); the next run reads the vault again")
+
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
@@ -140,8 +166,12 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 def load_note(entry: Entry) -> Note | None:
     """The cached parse, or None when it can't be read back (then the note is parsed again)."""
-    try:
-        note = pickle.loads(entry.note)  # our own cache, in the user's own folder
-    except Exception:  # any damage to a cached value means: parse the note again
-        return None
+    note = _unpickle(entry.note)
     return note if isinstance(note, Note) else None
+
+
+def _unpickle(data: bytes) -> object:
+    try:
+        return pickle.loads(data)  # our own cache, in the user's own folder
+    except Exception:  # any damage to a cached value means: compute it again
+        return None

@@ -7,14 +7,16 @@ that cannot be read or decoded becomes a problem for `check`, never an exception
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import Index, load_note
+from .cache import Index, fingerprint, load_note
 from .config import Config, parse_config
 from .contacts import Vault, build_vault
 from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
@@ -130,12 +132,14 @@ def note_paths(vault: Path, template_folders: Sequence[str],
             unreadable.append(Problem(where, 1, "warning",
                                       f"cannot read this folder: {_reason(error)}; its notes are skipped"))
 
-    for folder, dirs, files in os.walk(vault, onerror=report):
+    root = str(vault)
+    for folder, dirs, files in os.walk(root, onerror=report):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip)
-        relative = Path(folder).relative_to(vault)
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")  # strings: pathlib is slow here
+        prefix = "" if relative == "." else relative + "/"
         for name in sorted(files):
             if name.lower().endswith(".md") and not name.startswith("."):
-                yield (relative / name).as_posix()
+                yield prefix + name
 
 
 def read_note(vault: Path, path: str, config: Config) -> Note:
@@ -168,11 +172,52 @@ def _reason(error: Exception) -> str:
 
 def load_vault(vault: Path, config: Config, index: Index | None = None,
                progress: Progress | None = None) -> Vault:
-    return build_vault(load_notes(vault, config, index, progress), config)
+    """The whole vault; when no note changed since the last run, straight from the index."""
+    scan = _scan(vault, config)
+    key = _vault_key(scan, config) if index is not None else None
+    cached = index.vault(key) if index is not None and key is not None else None
+    if cached is not None:
+        return cached
+    result = build_vault(_notes(vault, config, scan, index, progress), config)
+    if index is not None and key is not None:
+        index.store_vault(key, result)
+    return result
 
 
 Progress = Callable[[list[str]], Iterable[str]]
 RACY_NS = 2_000_000_000  # a note saved this recently may change again within its mtime tick
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """Which notes there are, their stat, and the folders that could not be listed."""
+
+    paths: list[str]
+    stats: dict[str, os.stat_result]
+    unreadable: list[Problem]
+
+
+def _scan(vault: Path, config: Config) -> _Scan:
+    unreadable: list[Problem] = []
+    paths = list(note_paths(vault, config.template_folders, unreadable))
+    stats: dict[str, os.stat_result] = {}
+    root = str(vault) + os.sep
+    for path in paths:
+        try:
+            stats[path] = os.stat(root + path)  # noqa: PTH116 - pathlib costs 10 µs a note here
+        except OSError:
+            continue  # read_note reports it
+    return _Scan(paths, stats, unreadable)
+
+
+def _vault_key(scan: _Scan, config: Config) -> str | None:
+    """What the built vault depends on; None when a note is too fresh to be trusted."""
+    now = time.time_ns()
+    if len(scan.stats) != len(scan.paths) or any(now - s.st_mtime_ns <= RACY_NS for s in scan.stats.values()):
+        return None
+    state = [(p, scan.stats[p].st_size, scan.stats[p].st_mtime_ns) for p in scan.paths]
+    data = repr((fingerprint(config.spellings), repr(config), state, [str(p) for p in scan.unreadable]))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def load_notes(vault: Path, config: Config, index: Index | None = None,
@@ -181,16 +226,15 @@ def load_notes(vault: Path, config: Config, index: Index | None = None,
 
     `progress` wraps the list of notes that must be parsed (a progress bar, say).
     """
-    unreadable: list[Problem] = []
-    paths = list(note_paths(vault, config.template_folders, unreadable))
+    return _notes(vault, config, _scan(vault, config), index, progress)
+
+
+def _notes(vault: Path, config: Config, scan: _Scan, index: Index | None,
+           progress: Progress | None) -> list[Note]:
+    paths, stats, unreadable = scan.paths, scan.stats, scan.unreadable
     known = index.entries() if index is not None else {}
     found: dict[str, Note] = {}
-    stats: dict[str, os.stat_result] = {}
-    for path in paths:
-        try:
-            stats[path] = (vault / path).stat()
-        except OSError:
-            continue  # read_note reports it
+    for path in stats:
         entry = known.get(path)
         if entry and (entry.size, entry.mtime_ns) == (stats[path].st_size, stats[path].st_mtime_ns):
             cached = load_note(entry)

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from mdfollow import vault as vault_module
-from mdfollow.cache import Index, default_location, fingerprint
+from mdfollow.cache import Entry, Index, default_location, fingerprint, load_note
 from mdfollow.config import Config
-from mdfollow.fields import spelling_table
+from mdfollow.contacts import Vault
+from mdfollow.fields import Interval, spelling_table
 from mdfollow.model import Note
-from mdfollow.vault import load_notes
+from mdfollow.vault import load_notes, load_vault
 
 from .factories import write_vault
 
@@ -146,3 +147,34 @@ def test_two_processes_at_once_stay_correct(tmp_path: Path) -> None:
     assert [(run.returncode, err) for run, (_, err) in zip(runs, outputs, strict=True)] == [(0, b"")] * 4
     assert all(len(json.loads(out)) == 399 for out, _ in outputs)
     assert len({out for out, _ in outputs}) == 1
+
+
+def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def load(config: Config) -> Vault:
+        db = Index(default_location(vault), fingerprint(config.spellings), pytest.fail)
+        try:
+            return load_vault(vault, config, db)
+        finally:
+            db.close()
+
+    first = load(Config())
+    unpickled: list[Entry] = []
+
+    def counting(entry: Entry) -> Note | None:
+        unpickled.append(entry)
+        return load_note(entry)
+
+    monkeypatch.setattr(vault_module, "load_note", counting)
+    parses.clear()
+    assert load(Config()) == first and (parses, unpickled) == ([], [])
+    other = load(Config(default_cadence=Interval(7, "days")))  # another config: built again
+    assert other != first and len(unpickled) == 5 and parses == []
+    (vault / "People/P1.md").write_text("---\nlast-contact: 2026-11-11\n---\n", encoding="utf-8")
+    os.utime(vault / "People/P1.md", (OLD + 99, OLD + 99))
+    changed = load(Config())
+    assert parses == ["People/P1.md"]
+    assert changed.contacts[0].last_contact == dt.date(2026, 11, 11)
+    with sqlite3.connect(default_location(vault)) as db:
+        db.execute("UPDATE vaults SET vault = x'00'")
+    assert load(Config()) == changed
