@@ -26,12 +26,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from . import __version__, history, schedule
+from . import __version__, schedule
 from .cache import Index, default_location, fingerprint
 from .config import Config
 from .contacts import Vault, find_contact
 from .drafts import KINDS, kind_for, render, values_for
-from .edit import CONVERSATIONS, log_interaction, new_note, note_file_name, set_fields, tick_task, yaml_list
 from .errors import (
     EXIT_INTERNAL,
     EXIT_OK,
@@ -44,7 +43,6 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp, stale_json
-from .notes import HAVE_LIBYAML
 from .vault import (
     create_note,
     default_feed_path,
@@ -98,15 +96,22 @@ class Session:
         """Read the vault (once); notes too broken to read are named once on stderr."""
         return self._vault
 
+    def _before_parsing(self, paths: list[str]) -> Iterable[str]:
+        """Runs only when notes must be parsed: says if YAML will be slow, shows progress."""
+        if paths:
+            from .notes import HAVE_LIBYAML
+
+            if not HAVE_LIBYAML:
+                _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
+        return _progress_bar(paths) if self.show_progress else paths
+
     @cached_property
     def _vault(self) -> Vault:
-        if not HAVE_LIBYAML:
-            _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
         root = open_vault(self.vault_path)
         index = Index(default_location(root), fingerprint(self.config.spellings), _warn) \
             if self.use_cache else None
         try:
-            vault = load_vault(root, self.config, index, _progress_bar if self.show_progress else None)
+            vault = load_vault(root, self.config, index, self._before_parsing)
         finally:
             if index is not None:
                 index.close()
@@ -382,6 +387,8 @@ class Change:
 def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run: bool,
            commit: bool) -> bool:
     """Show or write the changes (and commit them); False when nothing was written."""
+    from . import history
+
     vault = open_vault(session.vault_path)
     if dry_run:
         for change in changes:
@@ -441,6 +448,8 @@ def log(session: Session, name: str, text: str, on: dt.date | None, via: str | N
     (made at the end if missing), empties a next-due the interaction has passed, and counts
     unanswered tries in `attempts`. An unanswered last try closes the contact.
     """
+    from .edit import CONVERSATIONS, log_interaction
+
     on = on or session.today
     answered = replied if replied is not None else (via or "").casefold() in CONVERSATIONS
     words = " ".join(text.split()) or ("they replied" if answered else "followed up")
@@ -468,6 +477,8 @@ def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool)
 
     Promises and birthdays are never snoozed.
     """
+    from .edit import set_fields
+
     day = _until(session.today, until)
     contact = _edit(session, name, lambda c, note: set_fields(
         note, {"snooze-until": day.isoformat()}, session.config.spellings),
@@ -507,6 +518,8 @@ def reopen(session: Session, name: str, dry_run: bool, commit: bool) -> None:
 
 
 def _set_status(session: Session, name: str, status: str, *, dry_run: bool, commit: bool) -> None:
+    from .edit import set_fields
+
     verb = "close" if status == "closed" else "reopen"
     contact = _edit(session, name, lambda c, note: set_fields(note, {"status": status},
                                                               session.config.spellings),
@@ -525,6 +538,8 @@ def done(session: Session, name: str, fragment: str, dry_run: bool, commit: bool
 
     Marks it `- [x]` with the Obsidian Tasks completion date `✅ YYYY-MM-DD`.
     """
+    from .edit import tick_task
+
     contact = _find(session, name)
     matches = [p for p in contact.promises if fragment.casefold() in p.text.casefold()]
     if len(matches) != 1:
@@ -555,6 +570,8 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
 
     Fills in the follow-up fields given; never overwrites an existing note.
     """
+    from .edit import new_note, note_file_name, yaml_list
+
     config = session.config
     vault = open_vault(session.vault_path)
     existing = [c for c in session.load().contacts if c.name.casefold() == name.strip().casefold()]
@@ -598,6 +615,8 @@ def _template(vault: Path, config: Config) -> str | None:
 def history_command(session: Session, name: str, as_json: bool) -> None:
     """NAME's timeline, newest first: log lines, notes that link them, and, in a git
     vault, how last-contact and next-due changed commit by commit."""
+    from . import history
+
     contact = _find(session, name)
     vault = open_vault(session.vault_path)
     rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
@@ -739,6 +758,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     the same file twice changes nothing. Malformed cards are reported and skipped.
     """
     from .addressbook import plan_import, read_people
+    from .edit import new_note, note_file_name
 
     if cadence:
         try:

@@ -21,7 +21,6 @@ from .config import Config, parse_config
 from .contacts import Vault, build_vault
 from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
 from .model import Note, Problem
-from .notes import parse_note
 
 CONFIG_NAME = ".mdfollow.toml"
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
@@ -143,6 +142,8 @@ def note_paths(vault: Path, template_folders: Sequence[str],
 
 
 def read_note(vault: Path, path: str, config: Config) -> Note:
+    from .notes import parse_note  # YAML is imported only when a note must be parsed
+
     try:
         data = (vault / path).read_bytes()
     except OSError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -186,10 +187,24 @@ def test_every_command_has_help_and_is_documented_in_the_readme() -> None:
 
 
 def test_missing_libyaml_is_said_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("mdfollow.cli.HAVE_LIBYAML", False)
+    monkeypatch.setattr("mdfollow.notes.HAVE_LIBYAML", False)
+    write_vault(tmp_path, {"a.md": "---\ncadence: 30d\n---\n", "b.md": "---\ncadence: 7d\n---\n"})
+    for note in tmp_path.glob("*.md"):
+        os.utime(note, (1_600_000_000, 1_600_000_000))
     result = run("due", vault=tmp_path)
     assert result.exit_code == 0
     assert result.stderr.count("no libyaml") == 1
+    assert "no libyaml" not in run("due", vault=tmp_path).stderr  # nothing to parse: nothing to say
+
+
+def test_due_does_not_import_what_it_does_not_need(tmp_path: Path) -> None:
+    write_vault(tmp_path, {"a.md": "---\ncadence: 30d\nlast-contact: 2026-01-01\n---\n"})
+    os.utime(tmp_path / "a.md", (1_600_000_000, 1_600_000_000))
+    command = [sys.executable, "-X", "importtime", "-m", "mdfollow", "--vault", str(tmp_path), "due"]
+    subprocess.run(command, capture_output=True, check=True)  # builds the index
+    imported = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    for module in ("icalendar", "watchdog", "vobject", "yaml", "mdfollow.edit", "mdfollow.feed"):
+        assert f" {module}\n" not in imported, module
 
 
 def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
