@@ -1,35 +1,64 @@
-"""Timings of mdfollow against the floors and the naive loop, measured in one run.
+"""Timings of mdfollow against the floors and its peers, all measured in one run.
 
-    python bench/run.py --notes 1000,10000
+    python bench/run.py --notes 1000,10000,100000
 
-Prints a Markdown table (median of --repeat runs) and the machine it ran on.
+Prints one Markdown table per vault size (median of --repeat runs, ratios to the read floor
+of the same run, and the issue's targets where it sets one) and the machine it ran on.
+obsidiantools' vault index is a peer at 1,000 notes when it is installed
+(`pip install obsidiantools`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import frontmatter
 
 from mdfollow.cache import Index, fingerprint
 from mdfollow.config import Config
+from mdfollow.contacts import Vault
 from mdfollow.feed import Links, build_feed
-from mdfollow.vault import load_vault, note_paths
+from mdfollow.vault import load_vault
 
 sys.path.insert(0, str(Path(__file__).parent))
 from make_vault import make_vault
 
-OUT = Path(__file__).parent / "out"
+OUT = Path(__file__).resolve().parent / "out"
+TODAY = ["--today", "2026-11-22"]
+# The child's own high-water mark: getrusage() would also count this (large) parent, whose
+# memory a forked child carries until it execs.
+PEAK_RSS = ("import atexit, runpy, sys; atexit.register(lambda: sys.stderr.write(next("
+            "l for l in open('/proc/self/status') if l.startswith('VmHWM')))); "
+            "sys.argv[0] = 'mdfollow'; runpy.run_module('mdfollow', run_name='__main__')")
+
+
+@dataclass(frozen=True)
+class Row:
+    what: str
+    value: float
+    unit: str = "s"
+    target: float | None = None  # the issue's target at this size, when it sets one
+
+    def cells(self, floor: float) -> str:
+        ratio = f"{self.value / floor:.1f}x" if self.unit == "s" else ""
+        if self.target is None:
+            verdict = ""
+        else:
+            met = "met" if self.value <= self.target else "**missed**"
+            verdict = f"<= {self.target:g} {self.unit}: {met}"
+        return f"| {self.what} | {self.value:.3f} {self.unit} | {ratio} | {verdict} |"
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
@@ -46,13 +75,14 @@ def read_all(vault: Path) -> int:
     for folder, dirs, files in os.walk(vault):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            total += len((Path(folder) / name).read_bytes())
+            with open(os.path.join(folder, name), "rb") as handle:  # noqa: PTH123, PTH118 - the floor
+                total += len(handle.read())
     return total
 
 
 def stat_all(vault: Path) -> int:
     return sum(1 for folder, _, files in os.walk(vault) for name in files
-               if (Path(folder) / name).stat().st_size >= 0)
+               if os.stat(os.path.join(folder, name)).st_size >= 0)  # noqa: PTH116, PTH118 - the floor
 
 
 def naive_loop(vault: Path) -> int:
@@ -62,26 +92,16 @@ def naive_loop(vault: Path) -> int:
         try:
             frontmatter.load(str(path))
             count += 1
-        except Exception:
+        except Exception:  # the naive loop skips what breaks
             pass
     return count
 
 
-# The child's own high-water mark: getrusage() would also count this (large) parent, whose
-# memory a forked child carries until it execs.
-PEAK_RSS = ("import atexit, runpy, sys; atexit.register(lambda: sys.stderr.write(next("
-            "l for l in open('/proc/self/status') if l.startswith('VmHWM')))); "
-            "sys.argv[0] = 'mdfollow'; runpy.run_module('mdfollow', run_name='__main__')")
+def obsidiantools_index(vault: Path) -> object:
+    import obsidiantools.api as otools  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
-
-def whole_process(vault: Path, repeat: int) -> tuple[float, float]:
-    """Wall time and peak RSS (MiB) of `mdfollow due` as a user runs it."""
-    args = ["--vault", str(vault), "--today", "2026-11-22", "due", "--json"]
-    command = [sys.executable, "-m", "mdfollow", *args]
-    seconds = median_seconds(lambda: subprocess.run(command, capture_output=True, check=False), repeat)
-    peak = subprocess.run([sys.executable, "-c", PEAK_RSS, *args], capture_output=True, text=True,
-                          check=False).stderr.splitlines()[-1]
-    return seconds, int(peak.split()[1]) / 1024
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints a line per broken note
+        return otools.Vault(vault).connect().gather()
 
 
 def age(vault: Path) -> None:
@@ -91,7 +111,7 @@ def age(vault: Path) -> None:
         os.utime(path, (past, past))
 
 
-def with_index(vault: Path, config: Config, cache: Path) -> object:
+def with_index(vault: Path, config: Config, cache: Path) -> Vault:
     index = Index(cache / "index.sqlite", fingerprint(config.spellings), print)
     try:
         return load_vault(vault, config, index)
@@ -99,65 +119,135 @@ def with_index(vault: Path, config: Config, cache: Path) -> object:
         index.close()
 
 
-def bench(notes: int, repeat: int) -> list[tuple[str, float, str]]:
+def mdfollow(vault: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "mdfollow", "--vault", str(vault), *TODAY, *args]
+
+
+def run_process(command: list[str], cache: Path) -> None:
+    subprocess.run(command, capture_output=True, check=False,
+                   env={**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)})
+
+
+def peak_rss(vault: Path, cache: Path, *args: str) -> float:
+    """MiB, of `mdfollow ARGS` run in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", PEAK_RSS, "--vault", str(vault), *TODAY, *args],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)})
+    return int(done.stderr.splitlines()[-1].split()[1]) / 1024
+
+
+def watcher_latency(vault: Path, cache: Path, edits: int) -> tuple[float, float]:
+    """Seconds from a note's write to the new feed on disk, less the debounce: median, p90."""
+    debounce = 0.05
+    feed = vault / ".mdfollow" / "follow-ups.ics"
+    feed.unlink(missing_ok=True)
+    command = mdfollow(vault, "watch", "--debounce", str(int(debounce * 1000)))
+    watcher = subprocess.Popen(command,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)})
+    assert watcher.stdout is not None
+    watcher.stdout.readline()  # "Watching …": the first feed is written
+    note = next(p for p in sorted((vault / "People").glob("*.md")) if b"cadence: [" not in p.read_bytes())
+    original = note.read_bytes()
+    latencies = []
+    try:
+        for number in range(edits):
+            marker = f"Bench Person {number}"
+            text = original.decode("utf-8").replace("name: ", f"name: {marker} ", 1)
+            started = time.perf_counter()
+            note.write_text(text, encoding="utf-8")
+            while marker.encode() not in feed.read_bytes().replace(b"\r\n ", b""):  # unfolded
+                if time.perf_counter() - started > 60:
+                    raise RuntimeError(f"the watcher never showed {marker!r}")
+                time.sleep(0.0005)
+            latencies.append(time.perf_counter() - started - debounce)
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+        note.write_bytes(original)
+    latencies.sort()
+    return statistics.median(latencies), latencies[int(len(latencies) * 0.9)]
+
+
+def bench(notes: int, repeat: int, edits: int) -> tuple[float, list[Row]]:
     vault = OUT / f"vault-{notes}"
     if not vault.exists():
         make_vault(notes, vault)
         age(vault)
     config = Config()
     cache = Path(tempfile.mkdtemp(prefix="mdfollow-bench-"))
-    os.environ["MDFOLLOW_CACHE_DIR"] = str(cache)
+    big = notes >= 10_000
+    at_10k = notes == 10_000
     floor = median_seconds(lambda: read_all(vault), repeat)
-    rows = [
-        ("read every file's bytes (floor)", floor),
-        ("stat every file (floor)", median_seconds(lambda: stat_all(vault), repeat)),
-        ("walk the vault (mdfollow)", median_seconds(lambda: list(note_paths(vault, ("Templates",))),
-                                                     repeat)),
-        ("naive frontmatter.load() loop", median_seconds(lambda: naive_loop(vault), repeat)),
-        ("mdfollow: read + parse + schedule, no index, in-process", median_seconds(
-            lambda: load_vault(vault, config), repeat)),
-        ("mdfollow: cold index (build it), in-process", median_seconds(
-            lambda: with_index(vault, config, cache / f"cold-{time.time_ns()}"), repeat)),
-    ]
-    with_index(vault, config, cache / "warm")
-    rows.append(("mdfollow: warm index, no change, in-process",
-                 median_seconds(lambda: with_index(vault, config, cache / "warm"), repeat)))
-    contacts = load_vault(vault, config).contacts
+    rows = [Row("read every file's bytes (floor)", floor),
+            Row("stat every file (floor)", median_seconds(lambda: stat_all(vault), repeat)),
+            Row("naive frontmatter.load() loop (peer)", median_seconds(lambda: naive_loop(vault), repeat))]
+    if notes <= 1000:
+        try:
+            rows.append(Row("obsidiantools vault index (peer)", median_seconds(
+                lambda: obsidiantools_index(vault), repeat)))
+        except ImportError:
+            print(f"({notes:,} notes: obsidiantools is not installed; its row is left out)")
+    rows.append(Row("mdfollow: read, parse and link every note, no index", median_seconds(
+        lambda: load_vault(vault, config), repeat)))
+    rows.append(Row("mdfollow: cold index (no index yet)", median_seconds(
+        lambda: with_index(vault, config, cache / f"cold-{time.time_ns()}"), repeat),
+        target=0.4 if at_10k else None))
+    warm = cache / "warm"
+    with_index(vault, config, warm)
+    rows.append(Row("mdfollow: warm index, no change", median_seconds(
+        lambda: with_index(vault, config, warm), repeat)))
     links = Links("obsidian", vault.name)
-    events = build_feed(contacts, config, links).count(b"BEGIN:VEVENT")
-    rows.append((f"build the feed from parsed contacts ({events:,} events)",
-                 median_seconds(lambda: build_feed(contacts, config, links), repeat)))
-    seconds, rss = whole_process(vault, repeat)
-    rows.append(("mdfollow due, warm index, whole process", seconds))
-    edited = next(iter(sorted((vault / "People").glob("*.md"))))
+    events = build_feed(with_index(vault, config, warm).contacts, config, links).count(b"BEGIN:VEVENT")
+    rows.append(Row(f"export cold ({events:,} events: index and feed)", median_seconds(
+        lambda: build_feed(with_index(vault, config, cache / f"export-{time.time_ns()}").contacts,
+                           config, links), repeat)))
+    rows.append(Row("export warm", median_seconds(
+        lambda: build_feed(with_index(vault, config, warm).contacts, config, links), repeat),
+        target=0.1 if at_10k else None))
+    process = cache / "process"
+    due = mdfollow(vault, "due", "--json")
+    run_process(due, process)
+    rows.append(Row("`mdfollow due`, warm, whole process",
+                    median_seconds(lambda: run_process(due, process), repeat),
+                    target=(0.15 if at_10k else 1.0 if notes >= 100_000 else None)))
+    edited = sorted((vault / "Daily").glob("*.md"))[0]
     original = edited.read_bytes()
 
     def edit_then_due() -> None:
         edited.write_bytes(original + f"\n- {time.time_ns()} edit\n".encode())
-        subprocess.run([sys.executable, "-m", "mdfollow", "--vault", str(vault), "due", "--json"],
-                       capture_output=True, check=False)
+        run_process(due, process)
 
-    rows.append(("one note edited, then mdfollow due, whole process", median_seconds(edit_then_due, repeat)))
+    rows.append(Row("one note edited, then `mdfollow due`, whole process",
+                    median_seconds(edit_then_due, repeat), target=0.2 if at_10k else None))
     edited.write_bytes(original)
     age(vault)
-    shutil.rmtree(cache, ignore_errors=True)
-    result = [(name, value, f"{value / floor:.1f}x") for name, value in rows]
-    result.append(("peak RSS of `mdfollow due` (MiB)", rss, ""))
-    return result
+    if edits:
+        median, p90 = watcher_latency(vault, cache / "watch", edits)
+        rows.append(Row(f"watcher: write to new feed, less debounce, median of {edits}", median,
+                        target=0.02 if big else None))
+        rows.append(Row("watcher: p90", p90, target=0.05 if big else None))
+    rows.append(Row("peak RSS, `mdfollow due` warm", peak_rss(vault, process, "due", "--json"), "MiB"))
+    rows.append(Row("peak RSS, `mdfollow due` with a cold index",
+                    peak_rss(vault, cache / "rss-cold", "due", "--json"), "MiB",
+                    target=300 if notes >= 100_000 else None))
+    return floor, rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", default="1000,10000")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--edits", type=int, default=50, help="watcher edits to time (0: none)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.machine()}; median of {args.repeat} runs\n")
     for notes in (int(n) for n in args.notes.split(",")):
-        print(f"{notes:,} notes\n\n| what | seconds | vs read floor |\n|---|---:|---:|")
-        for name, value, ratio in bench(notes, args.repeat):
-            print(f"| {name} | {value:.3f} | {ratio} |")
-        print()
+        floor, rows = bench(notes, args.repeat, args.edits)
+        print(f"{notes:,} notes\n\n| what | measured | vs read floor | target |\n|---|---:|---:|---|")
+        for row in rows:
+            print(row.cells(floor))
+        print(flush=True)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,7 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
     """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`."""
     changes = _Changes(builder.vault)
     observer = start_observer(builder.vault, changes, builder.report)
+    changes.event.set()  # catch up: a save made before the observer ran has no event of its own
     try:
         while not stop.is_set():
             if not changes.event.wait(timeout=0.5):
