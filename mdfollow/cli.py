@@ -105,11 +105,16 @@ class Session:
                 _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
         return _progress_bar(paths) if self.show_progress else paths
 
+    def index(self, root: Path) -> Index | None:
+        """The vault's index in the cache folder, unless --no-cache."""
+        if not self.use_cache:
+            return None
+        return Index(default_location(root), fingerprint(self.config.spellings), _warn)
+
     @cached_property
     def _vault(self) -> Vault:
         root = open_vault(self.vault_path)
-        index = Index(default_location(root), fingerprint(self.config.spellings), _warn) \
-            if self.use_cache else None
+        index = self.index(root)
         try:
             vault = load_vault(root, self.config, index, self._before_parsing)
         finally:
@@ -597,9 +602,10 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
         click.echo(f"Created {path}")
 
 
-def _template(vault: Path, config: Config) -> str | None:
+def _template(vault: Path, config: Config, name: str = "Person.md") -> str | None:
+    """The vault's own template `<template folder>/NAME`, if it has one."""
     for folder in config.template_folders:
-        candidate = vault / folder / "Person.md"
+        candidate = vault / folder / name
         if candidate.is_file():
             try:
                 return candidate.read_text(encoding="utf-8-sig")
@@ -667,10 +673,8 @@ def _builder(session: Session, output: Path | None) -> FeedBuilder:
     from .watch import FeedBuilder
 
     root = open_vault(session.vault_path).resolve()
-    index = Index(default_location(root), fingerprint(session.config.spellings), _warn) \
-        if session.use_cache else None
     return FeedBuilder(root, session.config, _links(session.config, root),
-                       output or default_feed_path(root), index, _warn)
+                       output or default_feed_path(root), session.index(root), _warn)
 
 
 def _log(verbose: bool) -> Callable[[str], None] | None:
@@ -846,14 +850,9 @@ def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
 
 
 def _draft_template(vault: Path, config: Config, kind: str) -> str:
-    for folder in config.template_folders:
-        candidate = vault / folder / "mdfollow" / f"{kind}.md"
-        if candidate.is_file():
-            try:
-                return candidate.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as error:
-                raise EditRefused(f"cannot read the template {candidate}: {error}") from None
-    return (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
+    own = _template(vault, config, f"mdfollow/{kind}.md")
+    return own if own is not None else \
+        (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
 
 
 _CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],

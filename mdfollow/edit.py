@@ -23,10 +23,8 @@ from .contacts import build_vault
 from .errors import EditRefused
 from .fields import FOLLOW_UP_FIELDS, normalize_key
 from .model import Contact
-from .notes import TOP_KEY, NoteLoader, parse_note, task_title
+from .notes import CLOSE_FENCE, OPEN_FENCE, TOP_KEY, NoteLoader, parse_note, task_title
 
-_FENCE_OPEN = re.compile(r"\ufeff?---[ \t]*\r?\n?")
-_FENCE_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*\r?\n?")
 _LOG_HEADING = re.compile(r"(?P<level>#{1,6})[ \t]+(?:log|interactions|history)[ \t]*#*[ \t]*$",
                           re.IGNORECASE)
 _HEADING = re.compile(r"(#{1,6})[ \t]")
@@ -52,10 +50,10 @@ class _Lines:
 
 def _split(text: str) -> _Lines:
     lines = _split_lf(text)
-    if not lines or not _FENCE_OPEN.fullmatch(lines[0]):
+    if not lines or not OPEN_FENCE.fullmatch(lines[0].removeprefix("\ufeff").rstrip("\r\n")):
         return _Lines(lines, None, None)
     for index in range(1, len(lines)):
-        if _FENCE_CLOSE.fullmatch(lines[index]):
+        if CLOSE_FENCE.fullmatch(lines[index].rstrip("\r\n")):
             return _Lines(lines, 0, index)
     return _Lines(lines, None, None)
 

@@ -42,8 +42,9 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object
 NoteLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 _YAML = YAMLHandler()
 
-_OPEN_FENCE = re.compile(r"---[ \t]*")
-_CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
+#: The lines that open and close front matter (matched without their line ending).
+OPEN_FENCE = re.compile(r"---[ \t]*")
+CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
 #: A top-level `key:` at the start of a front-matter line; `key` without its quotes.
 TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?=\s|$)""")
 _ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")
@@ -112,7 +113,7 @@ def _skipped(path: str, problems: tuple[Problem, ...]) -> Note:
 def _find_front_matter(
     path: str, lines: list[str], spellings: Mapping[str, str]
 ) -> tuple[_FrontMatter | None, list[Problem]]:
-    if not lines or not _OPEN_FENCE.fullmatch(lines[0]):
+    if not lines or not OPEN_FENCE.fullmatch(lines[0]):
         if lines and re.fullmatch(r"\+\+\+[ \t]*", lines[0]):
             inside = "\n".join(lines[1:40])
             if _mentions_follow_up_key(inside.replace("=", ":"), spellings):
@@ -120,7 +121,7 @@ def _find_front_matter(
                                       "TOML front matter (+++) is not read; write YAML between --- lines")]
         return None, []
     for index in range(1, len(lines)):
-        if _CLOSE_FENCE.fullmatch(lines[index]):
+        if CLOSE_FENCE.fullmatch(lines[index]):
             return _FrontMatter("".join(line + "\n" for line in lines[1:index]), 2, index + 2), []
     if _mentions_follow_up_key("\n".join(lines[1:]), spellings):
         return None, [Problem(path, 1, "error",
