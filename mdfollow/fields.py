@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -58,9 +59,13 @@ FOLLOW_UP_FIELDS = frozenset(
 STATUSES = ("active", "paused", "closed")
 
 
+@functools.lru_cache(maxsize=4096)  # a vault spells its keys the same way thousands of times
 def normalize_key(key: str) -> str:
     """Compare keys the way people expect: case, `-`, `_` and spaces do not matter."""
-    return re.sub(r"[-_\s]", "", key).casefold()
+    return _KEY_NOISE.sub("", key).casefold()
+
+
+_KEY_NOISE = re.compile(r"[-_\s]")
 
 
 def spelling_table(extra: Mapping[str, Iterable[str]] | None = None) -> dict[str, str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import yaml
 from frontmatter.default_handlers import SafeLoader, YAMLHandler
 
+from . import plain_yaml
 from .errors import InvalidValue
 from .fields import FOLLOW_UP_FIELDS, normalize_key, parse_date
 from .model import Entry, Field, Link, Note, Problem, Task, TaskStatus
@@ -45,10 +46,16 @@ _YAML = YAMLHandler()
 #: The lines that open and close front matter (matched without their line ending).
 OPEN_FENCE = re.compile(r"---[ \t]*")
 CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
+_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 #: A top-level `key:` at the start of a front-matter line; `key` without its quotes.
 TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?=\s|$)""")
 _ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")
 _LIST_OR_HEADING = frozenset("-*+#")
+# What makes a body line worth reading, found without visiting every line (see below).
+_FIRST_LIST_ITEM = re.compile(r"[^\S\n]*[-*+#]")
+_LIST_ITEM = re.compile(r"\n[^\S\n]*[-*+#]")
+_LINK_OPEN = re.compile(r"\[\[")
+_FENCE_OR_COMMENT = re.compile(r"```|~~~|%%")
 _CODE_FENCE = re.compile(r" {0,3}(```|~~~)")
 _TASK = re.compile(r"[ \t]*[-*+][ \t]+\[(?P<status>[^\]])\][ \t]?(?P<text>.*)")
 _DATE_WORD = r"(?:\*\*|\[\[)?(?P<date>\d{4}-\d{2}-\d{2})(?:\*\*|\]\])?(?=$|[\s:,.;)\u2013\u2014-])"
@@ -78,12 +85,15 @@ class _FrontMatter:
     text: str
     first_line: int  # line number of the first line inside the fences
     body_line: int  # line number of the first body line
+    body_offset: int  # where the body starts in the note's text
 
 
 def parse_note(path: str, text: str, spellings: Mapping[str, str]) -> Note:
     """Read one note. `spellings` maps normalized key spellings to canonical fields."""
-    lines = [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
-    front, problems = _find_front_matter(path, lines, spellings)
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:  # a CR ends a line only before LF, or at the very end
+        text = text.replace("\r\n", "\n").removesuffix("\r")
+    front, problems = _find_front_matter(path, text, spellings)
     if front is None and any(p.severity == "error" for p in problems):
         return _skipped(path, tuple(problems))
     fields: dict[str, tuple[Field, ...]] = {}
@@ -101,8 +111,8 @@ def parse_note(path: str, text: str, spellings: Mapping[str, str]) -> Note:
     is_contact = not FOLLOW_UP_FIELDS.isdisjoint(fields)
     if is_contact:
         problems += _misspellings(path, unknown, spellings)
-    body = _scan_body(path, lines, front.body_line if front else 1, is_contact)
-    entries, links, tasks, body_problems = body
+    start, line = (front.body_offset, front.body_line) if front else (0, 1)
+    entries, links, tasks, body_problems = _scan_body(path, text, start, line, is_contact)
     return Note(path, fields, entries, links, tasks, (*problems, *body_problems), is_contact)
 
 
@@ -111,25 +121,31 @@ def _skipped(path: str, problems: tuple[Problem, ...]) -> Note:
 
 
 def _find_front_matter(
-    path: str, lines: list[str], spellings: Mapping[str, str]
+    path: str, text: str, spellings: Mapping[str, str]
 ) -> tuple[_FrontMatter | None, list[Problem]]:
-    if not lines or not OPEN_FENCE.fullmatch(lines[0]):
-        if lines and re.fullmatch(r"\+\+\+[ \t]*", lines[0]):
-            inside = "\n".join(lines[1:40])
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    if not OPEN_FENCE.fullmatch(first):
+        if re.fullmatch(r"\+\+\+[ \t]*", first):
+            inside = "\n".join(text.split("\n", 40)[1:40])
             if _mentions_follow_up_key(inside.replace("=", ":"), spellings):
                 return None, [Problem(path, 1, "warning",
                                       "TOML front matter (+++) is not read; write YAML between --- lines")]
         return None, []
-    for index in range(1, len(lines)):
-        if CLOSE_FENCE.fullmatch(lines[index]):
-            return _FrontMatter("".join(line + "\n" for line in lines[1:index]), 2, index + 2), []
-    if _mentions_follow_up_key("\n".join(lines[1:]), spellings):
+    close = _CLOSE_LINE.search(text, end + 1) if end >= 0 else None
+    if close is not None:
+        body_line = text.count("\n", 0, close.start()) + 2
+        return _FrontMatter(text[end + 1:close.start()], 2, body_line, min(close.end() + 1, len(text))), []
+    if _mentions_follow_up_key(text[end + 1:] if end >= 0 else "", spellings):
         return None, [Problem(path, 1, "error",
                               "front matter is never closed (no closing --- line); note skipped")]
     return None, []
 
 
 def _load_yaml(path: str, front: _FrontMatter) -> tuple[object, Problem | None]:
+    plain = plain_yaml.load(front.text, NoteLoader)
+    if plain is not None:
+        return plain, None
     try:
         return _YAML.load(front.text, Loader=NoteLoader), None
     except yaml.MarkedYAMLError as error:
@@ -204,14 +220,14 @@ def _close_match(key: str, known: tuple[str, ...]) -> str | None:
 
 
 def _scan_body(
-    path: str, lines: list[str], start: int, is_contact: bool
+    path: str, text: str, start: int, first_line: int, is_contact: bool
 ) -> tuple[tuple[Entry, ...], tuple[Link, ...], tuple[Task, ...], tuple[Problem, ...]]:
     """Log entries, counting links, tasks; problems only where they concern a person."""
     entries: list[Entry] = []
     links: list[Link] = []
     tasks: list[Task] = []
     problems: list[Problem] = []
-    for number, line in _prose_lines(lines, start):
+    for number, line in _candidate_lines(text, start, first_line):
         head = line.lstrip()[:1]
         if head not in _LIST_OR_HEADING:
             if "[[" in line:
@@ -237,12 +253,32 @@ def _scan_body(
     return tuple(entries), tuple(links), tuple(tasks), tuple(problems)
 
 
-def _prose_lines(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
+def _candidate_lines(text: str, start: int, first_line: int) -> Iterator[tuple[int, str]]:
+    """The body lines that can mean something: list items, headings, lines with a link.
+
+    Two regex scans over the text instead of a Python loop over every line of prose; a
+    body with code fences or `%%` comments is walked line by line to skip those.
+    """
+    if ("`" in text or "~" in text or "%" in text) and _FENCE_OR_COMMENT.search(text, start):
+        yield from _prose_lines(text[start:].split("\n"), first_line)
+        return
+    starts = {match.start() + 1 for match in _LIST_ITEM.finditer(text, start)}
+    starts.update(text.rfind("\n", 0, match.start()) + 1 for match in _LINK_OPEN.finditer(text, start))
+    if _FIRST_LIST_ITEM.match(text, start):
+        starts.add(start)
+    number, counted = first_line, start
+    for line_start in sorted(starts):
+        number += text.count("\n", counted, line_start)
+        counted = line_start
+        line_end = text.find("\n", line_start)
+        yield number, text[line_start:] if line_end < 0 else text[line_start:line_end]
+
+
+def _prose_lines(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
     """Body lines outside fenced code blocks and `%% comments %%`, with their numbers."""
     fence: str | None = None
     in_comment = False
-    for number in range(start, len(lines) + 1):
-        line = lines[number - 1]
+    for number, line in enumerate(lines, first_line):
         code = _CODE_FENCE.match(line) if ("`" in line or "~" in line) else None
         if code and not in_comment:
             if fence is None:

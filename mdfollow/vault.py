@@ -6,7 +6,9 @@ that cannot be read or decoded becomes a problem for `check`, never an exception
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import hashlib
 import os
 import stat
@@ -145,7 +147,8 @@ def read_note(vault: Path, path: str, config: Config) -> Note:
     from .notes import parse_note  # YAML is imported only when a note must be parsed
 
     try:
-        data = (vault / path).read_bytes()
+        with open(f"{vault}{os.sep}{path}", "rb") as handle:  # noqa: PTH123 - pathlib costs 10 µs a note
+            data = handle.read()
     except OSError as error:
         return _unreadable(path, 1, f"cannot read: {_reason(error)}")
     try:
@@ -171,6 +174,20 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading a vault makes hundreds of thousands of small objects and no cycles; the
+    cyclic collector would walk them again and again for nothing (15% of a cold read)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def load_vault(vault: Path, config: Config, index: Index | None = None,
                progress: Progress | None = None) -> Vault:
     """The whole vault; when no note changed since the last run, straight from the index."""
@@ -221,6 +238,7 @@ def _vault_key(scan: _Scan, config: Config) -> str | None:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+@_collector_paused()
 def load_notes(vault: Path, config: Config, index: Index | None = None,
                progress: Progress | None = None) -> list[Note]:
     """Every note, parsed, or taken from the index when its size and mtime are unchanged.

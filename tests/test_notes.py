@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mdfollow.fields import FOLLOW_UP_FIELDS, normalize_key, spelling_table
@@ -130,3 +130,25 @@ def test_well_formed_front_matter_is_read_as_yaml_reads_it(fields: dict[str, obj
     known = {k: v for k, v in loaded.items() if normalize_key(k) in SPELLINGS}
     assert read == known
     assert parsed.is_contact == any(SPELLINGS[normalize_key(k)] in FOLLOW_UP_FIELDS for k in known)
+
+
+body_lines = st.one_of(
+    st.sampled_from(["- [ ] send [[Jane Doe]] the deck 📅 2026-11-25", "- 2026-11-18 coffee",
+                     "## 2026-11-18", "  * [x] 2026-01-05: done with [[Sam|him]]", "\u3000- 2026-02-30 x",
+                     "met [[Jane]] and [[People/Sam Lee]]", "- [-] cancelled [[Sam]]", "", "   ", "#tag",
+                     "+ [ ] [due:: 2026-13-01] [[Ana]]", "- [ ] ⏳ 2026-11-20 call", "---",
+                     "\t- [X] 2026-1-1", "[[", "]] [[x]]", "- [[2026-11-18]] lunch",
+                     "\x1c- 2026-11-18 odd space"]),
+    st.lists(st.sampled_from([*"-*+#[]() x:2026-1\t\r\x0b\x1c\u2028\u00a0", "[[", "]]", "📅 ", "- [ ] "]),
+             max_size=12).map("".join),
+)
+
+
+@given(st.lists(body_lines, max_size=15), st.sampled_from(["", "---\nlast-contact: 2026-01-01\n---\n"]),
+       st.sampled_from(["\n", "\r\n"]))
+def test_the_one_pass_body_scan_reads_what_the_line_walk_reads(lines: list[str], front: str,
+                                                               newline: str) -> None:
+    text = front + newline.join(lines)
+    assume(not any(mark in text for mark in ("```", "~~~", "%%")))
+    walked = parse_note("People/Fuzz.md", text + "\n%% read line by line %%\n", SPELLINGS)
+    assert parse_note("People/Fuzz.md", text, SPELLINGS) == walked

@@ -1,0 +1,118 @@
+"""The plain-YAML fast path reads exactly what libyaml reads, or steps aside.
+
+`repr` is compared, not `==`: it tells `True` from `1`, `1.0` from `1`, a date from a
+datetime, and one key order from another.
+"""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from mdfollow import plain_yaml
+from mdfollow.notes import NoteLoader
+
+
+def libyaml(text: str) -> str:
+    try:
+        return repr(yaml.load(text, Loader=NoteLoader))
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
+        return f"error: {type(error).__name__}"
+
+
+# Every character that means something to YAML, and some that only look harmless.
+TRICKY = [*"aBy1209-:. #,[]{}'\"\\&*!|>%@`?~_+=<eExXTZnNoOfF\t",
+          "é", "李", "🔥", "\x85", "\u2028", "\ufeff", "\x7f", "\x01", "\r", "  ", ": ", " #"]
+words = st.lists(st.sampled_from(TRICKY), min_size=1, max_size=10).map("".join)
+values = st.one_of(
+    words,
+    st.sampled_from(["2026-11-18", "2026-02-30", "2026-11-18 09:30", "2023-05-17T03:22:27",
+                     "2026-11-18T09:30:00+02:00", "12:30", "0x1F", "0o17", "017", "1_000", "-3",
+                     "+5", ".5", "1e3", "1.5e+3", ".inf", "-.Inf", ".nan", "yes", "No", "on", "OFF",
+                     "y", "n", "~", "null", "NULL", "true", "False", "=", "<<", "30d", "[[Acme]]",
+                     "{{date}}", "<% tp.date.now() %>", "'it''s'", '"x"', '"a\\"b"', "-", "- a",
+                     "[a, b]", "[]", "[ a , 'b c' , \"d\" ]", "[a,]", "[a, [b]]", "{a: b}", "a: b",
+                     "|", ">", "&anchor x", "*alias", "!!str 3", "https://x.y/a#b", "C#", "a #b"]),
+)
+keys = st.one_of(st.sampled_from(["name", "last-contact", "First Name", "Date & Time", "TAG", "yes",
+                                  "1", "2026-01-01", "~", "<<", "a:b", "- x", "? x", "key "]), words)
+indents = st.sampled_from(["", " ", "  ", "    ", "\t"])
+lines = st.one_of(
+    st.builds(lambda k, sep, v, c: f"{k}{sep}{v}{c}", keys,
+              st.sampled_from([": ", ":", " : ", ":  ", ":\t"]), values,
+              st.sampled_from(["", "  ", " # note", "# x", "\t# x"])),
+    st.builds(lambda k, c: f"{k}:{c}", keys, st.sampled_from(["", " ", " # YYYY-MM-DD"])),
+    st.builds(lambda i, v: f"{i}- {v}", indents, values),
+    st.builds(lambda i: f"{i}-", indents),
+    st.sampled_from(["", "  ", "# comment", "  # indented comment", "---", "...", "%YAML 1.1"]),
+    st.builds(lambda i, w: f"{i}{w}", indents, words),
+)
+
+
+@given(st.lists(lines, min_size=1, max_size=8))
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@example(["a : b"])
+@example(["tags:", "- a", "  - b"])
+@example(["x: 1", "x:", "  - 2"])
+@example(["aliases:", "  - ", "  - Jane"])
+@example(["k: a", "  continued"])
+@example(["k:", "  value on the next line"])
+def test_plain_reading_agrees_with_libyaml_or_steps_aside(front: list[str]) -> None:
+    text = "\n".join(front) + "\n"
+    fast = plain_yaml.load(text, NoteLoader)
+    if fast is not None:
+        assert repr(fast) == libyaml(text)
+
+
+# What notes are really made of: the fast path must take all of it, not step aside.
+plain_values = st.one_of(
+    st.text(st.sampled_from("abcXYZ019éü李🔥.-_/@()&!?'\""), min_size=1, max_size=15).filter(
+        lambda v: v[0] not in "-?'\"&!@" and v.strip() == v),
+    st.sampled_from(["2026-11-18", "2026-02-30", "2026-11-18 09:30", "30d", "every 2 weeks",
+                     "yes", "3", "-3", "1.5", "https://example.com/a#b", "12:30", "C#"]),
+    st.lists(st.sampled_from(["client", "Jane Doe", "李", "x-y", "3", "yes"]), max_size=3).map(
+        lambda items: "[" + ", ".join(items) + "]"),
+    st.sampled_from(['"[[Acme]]"', "'it''s'", '"Jane, Doe: the #1"']),
+)
+plain_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9 _-]{0,15}", fullmatch=True).filter(
+    lambda k: k.strip() == k and libyaml(f"{k}: x").startswith("{"))
+
+
+@given(st.lists(st.tuples(plain_keys, plain_values, st.sampled_from(["", "   # why"])), min_size=1,
+                max_size=12),
+       st.lists(st.sampled_from(["Jane", "'Jane Doe'", '"[[People]]"', ""]), max_size=3),
+       st.sampled_from(["", "  "]))
+def test_the_front_matter_people_write_is_read_the_fast_way(
+        pairs: list[tuple[str, str, str]], items: list[str], indent: str) -> None:
+    lines = [f"{key}: {value}{comment}" for key, value, comment in pairs]
+    lines += ["aliases:", *(f"{indent}- {item}".rstrip() for item in items)]
+    text = "\n".join(lines) + "\n"
+    fast = plain_yaml.load(text, NoteLoader)
+    assert fast is not None, text
+    assert repr(fast) == libyaml(text)
+
+
+def test_impossible_dates_stay_text_as_the_note_loader_keeps_them() -> None:
+    assert plain_yaml.load("last-contact: 2026-02-30\n", NoteLoader) == {"last-contact": "2026-02-30"}
+
+
+def test_what_is_not_plain_goes_to_libyaml() -> None:
+    for text in ["x: {{date}}\n", "x: !!python/object:os.system\n", "<<: {a: 1}\n", "x: |\n  a\n",
+                 "x: 'a\n  b'\n", "x:\n  y: 1\n", "x: \"a\\tb\"\n", "# only a comment\n", ""]:
+        assert plain_yaml.load(text, NoteLoader) is None, text
+
+
+@given(st.lists(st.tuples(plain_keys, plain_values, st.sampled_from(["", "   # why"])), min_size=1,
+                max_size=6),
+       st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(TRICKY)), min_size=1, max_size=3))
+@settings(max_examples=1500)
+def test_one_odd_character_in_plain_front_matter_is_read_right_or_left_to_libyaml(
+        pairs: list[tuple[str, str, str]], inserts: list[tuple[int, str]]) -> None:
+    text = "\n".join(f"{key}: {value}{comment}" for key, value, comment in pairs) + "\naliases:\n  - x\n"
+    for position, character in inserts:
+        position %= len(text)
+        text = text[:position] + character + text[position:]
+    fast = plain_yaml.load(text, NoteLoader)
+    if fast is not None:
+        assert repr(fast) == libyaml(text)
