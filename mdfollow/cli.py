@@ -1,26 +1,21 @@
 """The `mdfollow` command: parse options, call the core, print.
 
 Every failure a user can cause is an `MdfollowError`, turned into one line on stderr and
-its exit status in `_Group.invoke`, the one place that does so.
+its exit status in `_Group.invoke`, the one place that does so. What only some commands
+need (YAML, icalendar, watchdog, git, sockets, threads) is imported inside them, so that
+`due` starts fast; a test checks it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -55,6 +50,8 @@ from .vault import (
 )
 
 if TYPE_CHECKING:
+    import threading
+
     from .feed import Links
     from .watch import FeedBuilder
 
@@ -414,6 +411,8 @@ def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run
 
 
 def _print_diff(path: str, before: str, after: str, *, new: bool) -> None:
+    import difflib
+
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  "/dev/null" if new else f"a/{path}", f"b/{path}")
     for line in lines:
@@ -663,6 +662,9 @@ def live_options(func: F) -> F:
 
 def _stop_on_signals() -> threading.Event:
     """SIGINT and SIGTERM end the loop cleanly instead of killing it mid-write."""
+    import signal
+    import threading
+
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -716,6 +718,9 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, output: Pa
     The URL carries a random token kept in <vault>/.mdfollow/token; --rotate-token
     replaces it. Listens on 127.0.0.1 unless --host says otherwise.
     """
+    import socket
+    import threading
+
     from .serve import FEED_NAME, Feed, load_token, make_server
     from .watch import watch
 
@@ -850,6 +855,8 @@ def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
 
 
 def _draft_template(vault: Path, config: Config, kind: str) -> str:
+    from importlib import resources
+
     own = _template(vault, config, f"mdfollow/{kind}.md")
     return own if own is not None else \
         (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
@@ -861,6 +868,9 @@ _CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],
 
 def _copy(text: str) -> None:
     """The first clipboard tool this system has; say so when there is none."""
+    import shutil
+    import subprocess
+
     for command in _CLIPBOARDS:
         if shutil.which(command[0]):
             done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)

@@ -16,11 +16,6 @@ from dataclasses import dataclass, field
 from .errors import ConfigError, InvalidValue
 from .fields import SPELLINGS, Interval, normalize_key, parse_interval, spelling_table
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 #: Steps in days from the sequence's start (offsets, not gaps).
 BUILTIN_SEQUENCES: Mapping[str, tuple[int, ...]] = {
     "sales": (1, 3, 7, 14),
@@ -66,6 +61,10 @@ _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up"
 
 def parse_config(text: str, source: str) -> Config:
     """Read the TOML config; `source` names the file in messages."""
+    if sys.version_info >= (3, 11):  # imported here: most vaults have no config file
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

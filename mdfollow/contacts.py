@@ -8,7 +8,6 @@ dated tasks anywhere, belonging to whoever the task line links. Pure: notes in, 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -88,6 +87,8 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
     if found:
         listed = "; ".join(f"{c.name} ({c.path})" for c in found)
         raise ContactNotFound(f"{name!r} could be any of: {listed}. Use the full name or an alias.")
+    import difflib  # only a name nobody answers to needs it
+
     known = {n: c.name for c in contacts for n in _names(c)}
     close = {known[n]: None for n in difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)}
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""

@@ -12,7 +12,6 @@ import gc
 import hashlib
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool 
 
     `exclusive` never replaces an existing file (FileExistsError instead), atomically.
     """
+    import tempfile  # only writes need it
+
     _make_folder(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -233,9 +234,9 @@ def _vault_key(scan: _Scan, config: Config) -> str | None:
     now = time.time_ns()
     if len(scan.stats) != len(scan.paths) or any(now - s.st_mtime_ns <= RACY_NS for s in scan.stats.values()):
         return None
-    state = [(p, scan.stats[p].st_size, scan.stats[p].st_mtime_ns) for p in scan.paths]
-    data = repr((fingerprint(config.spellings), repr(config), state, [str(p) for p in scan.unreadable]))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    state = "\0".join(f"{p}\0{s.st_size}\0{s.st_mtime_ns}" for p, s in scan.stats.items())
+    data = "\n".join((fingerprint(config.spellings), repr(config), state, *map(str, scan.unreadable)))
+    return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @_collector_paused()
