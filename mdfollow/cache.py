@@ -16,12 +16,16 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .contacts import Vault
 from .model import Note
 
-SCHEMA = 2
+if TYPE_CHECKING:
+    from .feed import Rendered  # not imported at run time: icalendar is heavy
+
+SCHEMA = 3
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,14 @@ class Index:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS notes "
                        "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)")
-            db.execute("CREATE TABLE IF NOT EXISTS vaults (key TEXT PRIMARY KEY, vault BLOB)")
+            for table in ("vaults", "feeds"):  # one kept value each: see `_keep`
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
             db.execute(f"PRAGMA user_version = {SCHEMA}")
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
                 with _transaction(db):
-                    db.execute("DELETE FROM notes")
-                    db.execute("DELETE FROM vaults")
+                    for table in ("notes", "vaults", "feeds"):
+                        db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
         except BaseException:
@@ -125,26 +130,41 @@ class Index:
 
     def vault(self, key: str) -> Vault | None:
         """The vault built last time from exactly these notes and this config, if kept."""
-        if self.db is None:
-            return None
-        try:
-            row = self.db.execute("SELECT vault FROM vaults WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
-        found = _unpickle(row[0]) if row else None
+        found = self._kept("vaults", key)
         return found if isinstance(found, Vault) else None
 
     def store_vault(self, key: str, vault: Vault) -> None:
         """Keep only the latest built vault: the next run with nothing changed starts there."""
+        self._keep("vaults", key, vault)
+
+    def rendered_events(self, key: str) -> Rendered:
+        """The calendar events rendered last time (see `feed.render_feed`), if kept."""
+        found = self._kept("feeds", key)
+        return found if isinstance(found, dict) else {}
+
+    def store_rendered_events(self, key: str, rendered: Rendered) -> None:
+        self._keep("feeds", key, dict(rendered))
+
+    def _kept(self, table: str, key: str) -> object:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return _unpickle(row[0]) if row else None
+
+    def _keep(self, table: str, key: str, value: object) -> None:
+        """One value per table, the latest: what a run with nothing changed starts from."""
         if self.db is None:
             return
         try:
             with _transaction(self.db):
-                self.db.execute("DELETE FROM vaults")
-                self.db.execute("INSERT INTO vaults VALUES (?, ?)",
-                                (key, pickle.dumps(vault, pickle.HIGHEST_PROTOCOL)))
+                self.db.execute(f"DELETE FROM {table}")
+                self.db.execute(f"INSERT INTO {table} VALUES (?, ?)",
+                                (key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
         except sqlite3.Error as error:
-            self.warn(f"cannot update the index ({error}); the next run reads the vault again")
+            self.warn(f"cannot update the index ({error}); the next run does that work again")
 
     def close(self) -> None:
         if self.db is not None:

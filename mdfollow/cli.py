@@ -301,11 +301,9 @@ def export(session: Session, output: Path | None) -> None:
     Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
     same vault always gives the same bytes, whatever the day; the write is atomic.
     """
-    from .feed import build_feed  # icalendar is imported only when a feed is made
-
     vault = session.load()
     root = open_vault(session.vault_path).resolve()
-    data = build_feed(vault.contacts, session.config, _links(session.config, root))
+    data = _feed(session, root, vault)
     if output is not None and str(output) == "-":
         click.echo(data, nl=False)
         return
@@ -316,6 +314,23 @@ def export(session: Session, output: Path | None) -> None:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     events = data.count(b"BEGIN:VEVENT")
     click.echo(f"Wrote {_plural(events, 'event')} to {target}")
+
+
+def _feed(session: Session, root: Path, vault: Vault) -> bytes:
+    """The feed, reusing the events the index kept from the last export that still stand."""
+    from .feed import RENDERER, feed_events, render_feed  # icalendar only when a feed is made
+
+    specs = feed_events(vault.contacts, session.config, _links(session.config, root))
+    index = session.index(root)
+    try:
+        previous = index.rendered_events(RENDERER) if index is not None else {}
+        data, rendered = render_feed(specs, session.config, root.name, previous)
+        if index is not None and rendered.keys() != previous.keys():
+            index.store_rendered_events(RENDERER, rendered)
+    finally:
+        if index is not None:
+            index.close()
+    return data
 
 
 @cli.command()

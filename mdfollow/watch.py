@@ -23,7 +23,7 @@ from .cache import Index
 from .config import Config
 from .contacts import build_vault
 from .errors import OutputError, VaultNotFound
-from .feed import Links, build_feed
+from .feed import Links, Rendered, feed_events, render_feed
 from .model import Note
 from .vault import load_notes, write_atomic
 
@@ -45,6 +45,7 @@ class FeedBuilder:
         self.feed: bytes | None = None
         self._notes: dict[str, Note] = {}  # what each note counted as in the last build
         self._said: set[str] = set()  # problems already reported, so each is said once
+        self._rendered: Rendered = {}  # every event of the last feed, to reuse
 
     def rebuild(self) -> list[str]:
         """Read what changed, rewrite the feed if its bytes changed; the paths that changed."""
@@ -54,7 +55,9 @@ class FeedBuilder:
                  for note in load_notes(self.vault, self.config, self.index)}
         changed = sorted(p for p in notes.keys() | self._notes.keys() if notes.get(p) != self._notes.get(p))
         self._notes = notes
-        data = build_feed(build_vault(notes.values(), self.config).contacts, self.config, self.links)
+        contacts = build_vault(notes.values(), self.config).contacts
+        data, self._rendered = render_feed(feed_events(contacts, self.config, self.links), self.config,
+                                           self.links.vault_name, self._rendered)
         if data != self.feed:
             try:
                 write_atomic(self.output, data)

@@ -176,5 +176,5 @@ def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list
     assert parses == ["People/P1.md"]
     assert changed.contacts[0].last_contact == dt.date(2026, 11, 11)
     with sqlite3.connect(default_location(vault)) as db:
-        db.execute("UPDATE vaults SET vault = x'00'")
+        db.execute("UPDATE vaults SET value = x'00'")
     assert load(Config()) == changed

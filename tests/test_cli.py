@@ -267,3 +267,23 @@ def test_sample_vault_feed_is_accepted_by_a_strict_parser() -> None:
     summaries = {event.summary for event in calendar.events}
     assert {"Follow up: Jane Doe", "Promise: send Jane my florist's name", "Last try: Martin Kowalski",
             "Birthday: Ana Ruiz", "Thank-you: Priya Natarajan"} <= summaries
+
+
+def test_export_through_the_index_equals_a_fresh_export_after_an_edit(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "v", {f"People/P{i}.md": f"---\nlast-contact: 2026-10-0{i}\ncadence: 30d\n"
+                                         f"birthday: 1990-01-0{i}\n---\n- [ ] call P{i} 📅 2026-12-0{i}\n"
+                                         for i in range(1, 6)})
+    for note in vault.rglob("*.md"):
+        os.utime(note, (1_600_000_000, 1_600_000_000))
+
+    def export(*options: str) -> bytes:
+        return CliRunner().invoke(cli, ["--vault", str(vault), *options, "export", "-o", "-"]).stdout_bytes
+
+    first = export()
+    assert first == export("--no-cache") and export() == first  # kept events reused: same bytes
+    (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-11\ncadence: 30d\nname: Pat\n---\n",
+                                        encoding="utf-8")
+    os.utime(vault / "People/P2.md", (1_600_000_100, 1_600_000_100))
+    edited = export()
+    assert edited == export("--no-cache") and edited != first
+    assert b"Follow up: Pat" in edited and b"call P2" not in edited

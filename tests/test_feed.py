@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import icalendar
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from mdfollow.config import Config, FeedConfig
-from mdfollow.feed import Links, build_feed
+from mdfollow.feed import Links, build_feed, feed_events, render_feed
 from mdfollow.vault import load_vault
 
 from .factories import vault
@@ -211,3 +212,19 @@ def test_the_feed_applies_the_daily_cap_too() -> None:
     files = {f"P{i}.md": f"---\nname: P{i}\nlast-contact: 2026-10-20\ncadence: 30d\n---\n" for i in range(3)}
     starts = sorted(e.start for e in events(feed_of(files, Config(max_per_day=2))))
     assert starts == [dt.date(2026, 11, 19), dt.date(2026, 11, 19), dt.date(2026, 11, 20)]
+
+
+def test_rendered_events_are_reused_and_only_those_still_in_the_feed_kept() -> None:
+    config = Config(feed=FeedConfig(alarm=dt.time(9, 0)))
+    contacts = load_vault(SMALL, config).contacts
+    links = Links("obsidian", "small")
+    specs = feed_events(contacts, config, links)
+    fresh, rendered = render_feed(specs, config, "small", {})
+    assert fresh == build_feed(contacts, config, links) == (SMALL.parent / "small.ics").read_bytes()
+    assert list(rendered) == specs and b"".join(rendered.values()) in fresh
+    # A kept rendering is used as it is, and only a spec's own rendering can stand for it.
+    marked = {**rendered, specs[0]: b"BEGIN:VEVENT\r\nX-KEPT:yes\r\nEND:VEVENT\r\n"}
+    assert b"X-KEPT:yes" in render_feed(specs, config, "small", marked)[0]
+    moved = replace(specs[0], start=specs[0].start + dt.timedelta(days=1))
+    again, kept = render_feed([moved, *specs[1:]], config, "small", marked)
+    assert b"X-KEPT" not in again and moved in kept and specs[0] not in kept
