@@ -8,6 +8,7 @@ dated tasks anywhere, belonging to whoever the task line links. Pure: notes in, 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -35,29 +36,86 @@ class Vault:
 
 
 def build_vault(notes: Iterable[Note], config: Config) -> Vault:
-    notes = list(notes)
-    problems = [p for note in notes for p in note.problems]
-    skipped = tuple(note.path for note in notes if note.skipped and note.problems)
-    notes = [note for note in notes if not note.skipped]
-    contacts = [_read_contact(note, config, problems) for note in notes if note.is_contact]
-    resolve = _resolver(contacts)
+    """The vault the notes make; the same notes in any order make the same vault."""
+    readings = [_read(note, config) for note in sorted(notes, key=lambda note: note.path)]
+    return _link(readings, _resolver([r.contact for r in readings if r.contact is not None]))
+
+
+class Linker:
+    """`build_vault` again and again while a few notes at a time change (the watcher).
+
+    What a note says is worked out once per note object, and a link target is resolved
+    once while the contacts' names stay the same; the linking itself is `build_vault`'s.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._readings: dict[str, _Reading] = {}
+        self._names: list[tuple[str, str, tuple[str, ...]]] | None = None
+        self._resolve: Resolver = _resolver(())
+
+    def build(self, notes: Iterable[Note]) -> Vault:
+        readings = {}
+        for note in notes:
+            old = self._readings.get(note.path)
+            readings[note.path] = old if old is not None and old.note is note else _read(note, self.config)
+        self._readings = readings
+        ordered = [readings[path] for path in sorted(readings)]
+        contacts = [r.contact for r in ordered if r.contact is not None]
+        names = [(c.path, c.name, c.aliases) for c in contacts]
+        if names != self._names:
+            self._names, self._resolve = names, functools.lru_cache(maxsize=None)(_resolver(contacts))
+        return _link(ordered, self._resolve)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one note tells the vault before its links are resolved."""
+
+    note: Note
+    contact: Contact | None  # a contact note's own fields, read
+    problems: tuple[Problem, ...]
+    seen: Interaction | None  # a daily or meeting note: how it counts for the people it names
+    names: tuple[str, ...]  # the people it names as met that day: link targets, `people`
+    promises: tuple[tuple[Promise, tuple[str, ...]], ...]  # open dated tasks, with their links
+
+
+def _read(note: Note, config: Config) -> _Reading:
+    problems = list(note.problems)
+    if note.skipped:
+        return _Reading(note, None, tuple(problems), None, (), ())
+    contact = _read_contact(note, config, problems) if note.is_contact else None
+    day = _interaction_date(note)
+    seen = Interaction(day, f"linked from {note.stem}", note.path) if day is not None else None
+    promises = tuple((Promise(task.text, task.date, f"{note.path}:{task.line}"), task.links)
+                     for task in note.tasks if task.status == "open" and task.date is not None)
+    return _Reading(note, contact, tuple(problems), seen, _interaction_names(note) if seen else (), promises)
+
+
+def _link(readings: Sequence[_Reading], resolve: Resolver) -> Vault:
+    """Contacts with every interaction and promise that names them; readings by path."""
+    problems = [p for r in readings for p in r.problems]
+    skipped = tuple(r.note.path for r in readings if r.note.skipped and r.note.problems)
     seen: dict[str, list[Interaction]] = defaultdict(list)
     promises: dict[str, set[Promise]] = defaultdict(set)
-    for note in notes:
-        day = _interaction_date(note)
-        if day is not None:
-            for path in _interaction_targets(note, resolve):
-                seen[path].append(Interaction(day, f"linked from {note.stem}", note.path))
-        for path, promise in _promises(note, resolve):
-            promises[path].add(promise)
+    for reading in readings:
+        if reading.seen is not None:
+            here = reading.note.path
+            for path in {p for name in reading.names for p in resolve(name) if p != here}:
+                seen[path].append(reading.seen)
+        for promise, links in reading.promises:
+            owners = {path for link in links for path in resolve(link)}
+            for path in owners or ((reading.note.path,) if reading.note.is_contact else ()):
+                promises[path].add(promise)
     contacts = [
         replace(c, last_contact=max([*(i.date for i in seen[c.path]),
                                      *([c.last_contact] if c.last_contact else [])], default=None),
                 promises=tuple(sorted(promises[c.path], key=lambda p: (p.due, p.source, p.text))),
                 interactions=_newest_first([*c.interactions, *seen[c.path]]))
-        for c in contacts
+        for c in (r.contact for r in readings if r.contact is not None)
     ]
-    cadence_lines = {n.path: n.fields["cadence"][0].line for n in notes if "cadence" in n.fields}
+    cadence_lines = {r.note.path: r.note.fields["cadence"][0].line for r in readings
+                     if r.contact is not None and "cadence" in r.note.fields}
     problems += [_never_due(c, cadence_lines.get(c.path, 1)) for c in contacts
                  if _cadence_without_start(c)]
     return Vault(tuple(contacts), tuple(sorted(problems, key=_problem_order)), skipped)
@@ -326,11 +384,11 @@ def _interaction_date(note: Note) -> dt.date | None:
     return None
 
 
-def _interaction_targets(note: Note, resolve: Resolver) -> set[str]:
+def _interaction_names(note: Note) -> tuple[str, ...]:
     names = [name for field in note.fields.get("people", ()) for name in _people(field.value)]
     if _ISO_PREFIX.match(note.stem):
         names += [link.target for link in note.links]
-    return {path for name in names for path in resolve(name) if path != note.path}
+    return tuple(names)
 
 
 def _people(value: object) -> list[str]:
@@ -340,15 +398,3 @@ def _people(value: object) -> list[str]:
         links = _WIKILINK.findall(item)
         names += links or [item]
     return names
-
-
-def _promises(note: Note, resolve: Resolver) -> Iterable[tuple[str, Promise]]:
-    for task in note.tasks:
-        if task.status != "open" or task.date is None:
-            continue
-        promise = Promise(task.text, task.date, f"{note.path}:{task.line}")
-        owners = {path for link in task.links for path in resolve(link)}
-        if not owners and note.is_contact:
-            owners = {note.path}
-        for path in sorted(owners):
-            yield path, promise

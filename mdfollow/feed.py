@@ -10,6 +10,7 @@ of being placed on "the next one from today".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +40,7 @@ class Links:
     vault_name: str
     vault_uri: str = ""  # file:// URI of the vault folder, for the "file" style
 
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - a few Links per process, paths repeat per event
     def to(self, path: str) -> str | None:
         if self.style == "obsidian":
             return f"obsidian://open?vault={quote(self.vault_name, safe='')}&file={quote(path, safe='')}"

@@ -13,7 +13,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,8 +126,6 @@ def note_paths(vault: Path, template_folders: Sequence[str],
 
     Folders that can't be listed are added to `unreadable`, so they are reported, not lost.
     """
-    skip = set(template_folders)
-
     def report(error: OSError) -> None:
         if unreadable is not None:
             where = Path(error.filename or vault).relative_to(vault).as_posix()
@@ -136,12 +134,26 @@ def note_paths(vault: Path, template_folders: Sequence[str],
 
     root = str(vault)
     for folder, dirs, files in os.walk(root, onerror=report):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip)
+        dirs[:] = sorted(d for d in dirs if not _skipped_folder(d, template_folders))
         relative = os.path.relpath(folder, root).replace(os.sep, "/")  # strings: pathlib is slow here
         prefix = "" if relative == "." else relative + "/"
         for name in sorted(files):
-            if name.lower().endswith(".md") and not name.startswith("."):
+            if _is_note_name(name):
                 yield prefix + name
+
+
+def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
+    """Whether a vault-relative path is one `note_paths` would list."""
+    *folders, name = path.split("/")
+    return _is_note_name(name) and not any(_skipped_folder(f, template_folders) for f in folders)
+
+
+def _skipped_folder(name: str, template_folders: Sequence[str]) -> bool:
+    return name.startswith(".") or name in template_folders
+
+
+def _is_note_name(name: str) -> bool:
+    return name.lower().endswith(".md") and not name.startswith(".")
 
 
 def read_note(vault: Path, path: str, config: Config) -> Note:
@@ -176,7 +188,7 @@ def _reason(error: Exception) -> str:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Reading a vault makes hundreds of thousands of small objects and no cycles; the
     cyclic collector would walk them again and again for nothing (15% of a cold read)."""
     enabled = gc.isenabled()
@@ -188,7 +200,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@_collector_paused()
+@collector_paused()
 def load_vault(vault: Path, config: Config, index: Index | None = None,
                progress: Progress | None = None) -> Vault:
     """The whole vault; when no note changed since the last run, straight from the index."""
@@ -197,7 +209,8 @@ def load_vault(vault: Path, config: Config, index: Index | None = None,
     cached = index.vault(key) if index is not None and key is not None else None
     if cached is not None:
         return cached
-    result = build_vault(_notes(vault, config, scan, index, progress), config)
+    notes = _refreshed(vault, config, {}, scan, index, progress, whole=True)
+    result = build_vault([known.note for known in notes.values()], config)
     if index is not None and key is not None:
         index.store_vault(key, result)
     return result
@@ -239,34 +252,77 @@ def _vault_key(scan: _Scan, config: Config) -> str | None:
     return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-@_collector_paused()
-def load_notes(vault: Path, config: Config, index: Index | None = None,
-               progress: Progress | None = None) -> list[Note]:
-    """Every note, parsed, or taken from the index when its size and mtime are unchanged.
+@dataclass(frozen=True)
+class Known:
+    """A note as read, with the size and mtime of the file it was read from."""
 
+    note: Note
+    size: int
+    mtime_ns: int
+
+
+@collector_paused()
+def refresh_notes(vault: Path, config: Config, known: Mapping[str, Known],
+                  paths: Iterable[str] | None = None, index: Index | None = None,
+                  progress: Progress | None = None) -> dict[str, Known]:
+    """`known` brought up to date, re-reading only notes whose size or mtime moved.
+
+    With `paths` (vault-relative, from a file watcher) only those are looked at; without,
+    every note is, and one the index holds as it is on disk is not parsed again. A note
+    that did not change keeps its very `Known`, so callers can tell by identity.
     `progress` wraps the list of notes that must be parsed (a progress bar, say).
     """
-    return _notes(vault, config, _scan(vault, config), index, progress)
+    if paths is None:
+        return _refreshed(vault, config, known, _scan(vault, config), index, progress, whole=True)
+    result = dict(known)
+    stats: dict[str, os.stat_result] = {}
+    for path in {p for p in paths if is_note_path(p, config.template_folders)}:
+        try:
+            stats[path] = os.stat(f"{vault}{os.sep}{path}")  # noqa: PTH116 - see _scan
+        except (FileNotFoundError, NotADirectoryError):
+            result.pop(path, None)
+            if index is not None:
+                index.update([], [path])
+    fresh = _refreshed(vault, config, known, _Scan(sorted(stats), stats, []), index, progress, whole=False)
+    return {**result, **fresh}
 
 
-def _notes(vault: Path, config: Config, scan: _Scan, index: Index | None,
-           progress: Progress | None) -> list[Note]:
-    paths, stats, unreadable = scan.paths, scan.stats, scan.unreadable
-    known = index.entries() if index is not None else {}
-    found: dict[str, Note] = {}
-    for path in stats:
-        entry = known.get(path)
-        if entry and (entry.size, entry.mtime_ns) == (stats[path].st_size, stats[path].st_mtime_ns):
+def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _Scan,
+               index: Index | None, progress: Progress | None, *, whole: bool) -> dict[str, Known]:
+    """The notes of `scan` (`whole`: the entire vault): from `known` or, on a whole scan,
+    the index when unchanged on disk; else parsed."""
+    found: dict[str, Known] = {}
+    missing = []
+    settled = time.time_ns() - RACY_NS  # a note saved after this may change within its mtime tick
+    for path in scan.paths:
+        old = known.get(path)
+        if old is not None and old.mtime_ns < settled and _unchanged(scan.stats.get(path), old.size,
+                                                                    old.mtime_ns):
+            found[path] = old
+        else:
+            missing.append(path)
+    entries = index.entries() if whole and index is not None and missing else {}
+    for path in missing:
+        entry = entries.get(path)
+        if entry and _unchanged(scan.stats.get(path), entry.size, entry.mtime_ns):
             cached = load_note(entry)
             if cached is not None:
-                found[path] = cached
-    missing = [path for path in paths if path not in found]
-    fresh = [read_note(vault, path, config) for path in (progress(missing) if progress else missing)]
-    found.update((note.path, note) for note in fresh)
-    if index is not None:
-        now = time.time_ns()
-        index.update([(n, stats[n.path].st_size, stats[n.path].st_mtime_ns) for n in fresh
-                      if n.path in stats and now - stats[n.path].st_mtime_ns > RACY_NS],
-                     set(known) - set(paths))
-    notes = [found[path] for path in paths]
-    return notes + [Note(p.path, {}, (), (), (), (p,), is_contact=False, skipped=True) for p in unreadable]
+                found[path] = Known(cached, entry.size, entry.mtime_ns)
+    parse = [path for path in missing if path not in found]
+    for path in progress(parse) if progress else parse:
+        stat = scan.stats.get(path)
+        found[path] = Known(read_note(vault, path, config), stat.st_size if stat else -1,
+                            stat.st_mtime_ns if stat else -1)
+    if index is not None and (parse or entries):
+        index.update([(found[p].note, found[p].size, found[p].mtime_ns) for p in parse
+                      if found[p].size >= 0 and found[p].mtime_ns < settled],
+                     set(entries) - set(scan.paths))
+    ordered = {path: found[path] for path in scan.paths}  # the vault's order, however found
+    for problem in scan.unreadable:  # a folder that can't be listed: reported, its notes skipped
+        ordered[problem.path] = Known(Note(problem.path, {}, (), (), (), (problem,), is_contact=False,
+                                           skipped=True), -1, -1)
+    return ordered
+
+
+def _unchanged(stat: os.stat_result | None, size: int, mtime_ns: int) -> bool:
+    return stat is not None and (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns)

@@ -9,9 +9,10 @@ mtime moved. That ends in the right state however the events arrived.
 from __future__ import annotations
 
 import errno
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -21,11 +22,11 @@ from watchdog.observers.polling import PollingObserver
 
 from .cache import Index
 from .config import Config
-from .contacts import build_vault
+from .contacts import Linker
 from .errors import OutputError, VaultNotFound
 from .feed import Links, Rendered, feed_events, render_feed
 from .model import Note
-from .vault import load_notes, write_atomic
+from .vault import Known, collector_paused, refresh_notes, write_atomic
 
 Report = Callable[[str], None]
 
@@ -43,19 +44,47 @@ class FeedBuilder:
         self.index = index
         self.report = report
         self.feed: bytes | None = None
+        self._known: dict[str, Known] = {}  # every note as read, with its size and mtime
         self._notes: dict[str, Note] = {}  # what each note counted as in the last build
         self._said: set[str] = set()  # problems already reported, so each is said once
         self._rendered: Rendered = {}  # every event of the last feed, to reuse
+        self._linker = Linker(config)
 
-    def rebuild(self) -> list[str]:
-        """Read what changed, rewrite the feed if its bytes changed; the paths that changed."""
+    @collector_paused()
+    def rebuild(self, paths: Collection[str] | None = None) -> list[str]:
+        """Re-read what changed and rewrite the feed if its bytes changed; the paths that changed.
+
+        `paths` (vault-relative) are the notes a file watcher saw change: only those are read
+        before the feed is written. Events can be lost or come for a whole folder, so the
+        whole vault is then compared by size and mtime too, after the feed is out.
+        """
         if not self.vault.is_dir():
             raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping")
-        notes = {note.path: self._keep_last_good(note)
-                 for note in load_notes(self.vault, self.config, self.index)}
-        changed = sorted(p for p in notes.keys() | self._notes.keys() if notes.get(p) != self._notes.get(p))
-        self._notes = notes
-        contacts = build_vault(notes.values(), self.config).contacts
+        changed = self._take_in(refresh_notes(self.vault, self.config, self._known, paths, self.index))
+        if changed or self.feed is None:
+            self._write_feed()
+        if paths is not None:
+            missed = self._take_in(refresh_notes(self.vault, self.config, self._known, None, self.index))
+            if missed:
+                self._write_feed()
+            changed = sorted({*changed, *missed})
+        return changed
+
+    def _take_in(self, known: dict[str, Known]) -> list[str]:
+        """Keep the notes re-read; the paths whose note now counts differently."""
+        moved = [p for p in known.keys() | self._known.keys() if known.get(p) is not self._known.get(p)]
+        self._known = known
+        changed = []
+        for path in moved:
+            before = self._notes.pop(path, None)
+            if path in known:
+                self._notes[path] = self._keep_last_good(known[path].note, before)
+            if self._notes.get(path) != before:
+                changed.append(path)
+        return sorted(changed)
+
+    def _write_feed(self) -> None:
+        contacts = self._linker.build(self._notes.values()).contacts
         data, self._rendered = render_feed(feed_events(contacts, self.config, self.links), self.config,
                                            self.links.vault_name, self._rendered)
         if data != self.feed:
@@ -64,13 +93,11 @@ class FeedBuilder:
             except OSError as error:
                 raise OutputError(f"cannot write the feed {self.output}: {error.strerror or error}") from None
             self.feed = data
-        return changed
 
-    def _keep_last_good(self, note: Note) -> Note:
+    def _keep_last_good(self, note: Note, previous: Note | None) -> Note:
         if not note.skipped:
             self._said = {s for s in self._said if not s.startswith(f"{note.path}:")}
             return note
-        previous = self._notes.get(note.path)
         keep = previous is not None and not previous.skipped
         for problem in note.problems:
             message = f"{problem.path}:{problem.line}: {problem.message}"
@@ -83,27 +110,40 @@ class FeedBuilder:
 
 
 class _Changes(FileSystemEventHandler):
-    """Notes that something under the vault changed; dot-folders (and the feed) are ignored."""
+    """Which notes changed since `take`; dot-folders (and so the feed) are ignored."""
 
     def __init__(self, vault: Path) -> None:
-        self.vault = vault
+        self.root = f"{vault}{os.sep}"
         self.event = threading.Event()
+        self._lock = threading.Lock()
+        self._paths: set[str] | None = set()  # None: a folder changed, look at everything
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        paths = [p for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-        if any(self._matters(str(p), event.is_directory) for p in paths):
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            path = os.fsdecode(raw)
+            if not path:
+                continue
+            relative = path[len(self.root):].replace(os.sep, "/") if path.startswith(self.root) else ""
+            if any(part.startswith(".") for part in relative.split("/")):
+                continue
+            with self._lock:
+                if event.is_directory:
+                    if event.event_type == "modified":  # its files' own events say what changed
+                        continue
+                    self._paths = None  # a folder came, went or moved
+                elif not relative.lower().endswith(".md"):
+                    continue
+                elif self._paths is not None:
+                    self._paths.add(relative)
             self.event.set()
 
-    def _matters(self, path: str, is_directory: bool) -> bool:
-        try:
-            parts = Path(path).relative_to(self.vault).parts
-        except ValueError:
-            return True  # the vault folder itself
-        if any(part.startswith(".") for part in parts):
-            return False
-        return is_directory or path.lower().endswith(".md")
+    def take(self) -> set[str] | None:
+        """The notes that changed since the last call; None when only a look at all will do."""
+        with self._lock:
+            paths, self._paths = self._paths, set()
+        return paths
 
 
 def start_observer(vault: Path, handler: FileSystemEventHandler, report: Report) -> BaseObserver:
@@ -143,7 +183,7 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
                 break
             started = time.perf_counter()
             before = builder.feed
-            changed = builder.rebuild()
+            changed = builder.rebuild(changes.take())
             if builder.feed is not None and builder.feed != before and on_change is not None:
                 on_change(builder.feed)
             if log is not None:

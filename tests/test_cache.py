@@ -18,7 +18,7 @@ from mdfollow.config import Config
 from mdfollow.contacts import Vault
 from mdfollow.fields import Interval, spelling_table
 from mdfollow.model import Note
-from mdfollow.vault import load_notes, load_vault
+from mdfollow.vault import load_vault, refresh_notes
 
 from .factories import write_vault
 
@@ -54,7 +54,7 @@ def index(vault: Path, warnings: list[str], config: Config | None = None) -> Ind
 def load(vault: Path, warnings: list[str], config: Config | None = None) -> list[Note]:
     db = index(vault, warnings, config)
     try:
-        return load_notes(vault, config or Config(), db)
+        return [known.note for known in refresh_notes(vault, config or Config(), {}, index=db).values()]
     finally:
         db.close()
 
@@ -178,3 +178,17 @@ def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list
     with sqlite3.connect(default_location(vault)) as db:
         db.execute("UPDATE vaults SET value = x'00'")
     assert load(Config()) == changed
+
+
+def test_a_note_saved_just_now_is_read_again_even_when_size_and_mtime_match(vault: Path,
+                                                                           parses: list[str]) -> None:
+    note = vault / "People/P1.md"
+    note.write_text("---\ncadence: 7d\n---\n", encoding="utf-8")
+    known = refresh_notes(vault, Config(), {})
+    stat = note.stat()
+    note.write_text("---\ncadence: 9d\n---\n", encoding="utf-8")  # same size, in the same mtime tick
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    parses.clear()
+    again = refresh_notes(vault, Config(), known, ["People/P1.md"])
+    assert parses == ["People/P1.md"]
+    assert again["People/P1.md"].note.fields["cadence"][0].value == "9d"

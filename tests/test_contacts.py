@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mdfollow.config import Config
+from mdfollow.contacts import Linker, build_vault
 from mdfollow.fields import Interval
+from mdfollow.model import Note
+from mdfollow.notes import parse_note
 
 from .factories import vault
 
@@ -200,3 +206,39 @@ def test_skipped_notes_are_reported_and_contribute_nothing() -> None:
     assert [c.path for c in result.contacts] == ["b.md"]
     assert result.skipped == ("a.md",)
     assert [p.path for p in result.problems] == ["a.md"]
+
+
+# --- the Linker: build_vault for a vault that changes a few notes at a time --------------
+
+PEOPLE = ["Jane Doe", "Sam Lee", "Ana"]
+person_note = st.builds(
+    lambda name, alias, last, broken: (
+        f"---\nname: {name}\naliases: [{alias}]\nlast-contact: {last}\n"
+        f"cadence: {'[' if broken else ''}30d\n---\n- [ ] call [[{alias}]] 📅 {last}\n"),
+    st.sampled_from(PEOPLE), st.sampled_from(["J", "Sammy", "Boss"]),
+    st.dates(D(2026, 1, 1), D(2026, 12, 31)), st.booleans())
+linking_note = st.builds(
+    lambda names, done: "".join(f"- {'[x] ' if done else ''}met [[{n}]]\n" for n in names)
+    + "- [ ] send [[Sam Lee]] the deck 📅 2026-11-25\n",
+    st.lists(st.sampled_from([*PEOPLE, "J", "Sammy", "Boss", "People/Jane Doe", "Nobody"]), max_size=3),
+    st.booleans())
+edits = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["People/P1.md", "People/P2.md", "People/Jane Doe.md"]), person_note),
+    st.tuples(st.sampled_from(["Daily/2026-11-01.md", "Daily/2026-11-02.md", "Notes/Idea.md"]), linking_note),
+    st.tuples(st.sampled_from(["People/P1.md", "Daily/2026-11-01.md", "Notes/Idea.md"]), st.none()),
+), min_size=1, max_size=12)
+
+
+@given(edits)
+@settings(max_examples=300)
+def test_the_linker_builds_what_build_vault_builds_after_every_edit(
+        steps: list[tuple[str, str | None]]) -> None:
+    config = Config()
+    linker = Linker(config)
+    notes: dict[str, Note] = {}
+    for path, text in steps:
+        if text is None:
+            notes.pop(path, None)
+        else:  # only the edited note is a new object, as in the watcher
+            notes[path] = parse_note(path, text, config.spellings)
+        assert linker.build(notes.values()) == build_vault(list(notes.values()), config)

@@ -8,6 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from mdfollow import vault as vault_module
+from mdfollow import watch as watch_module
+from mdfollow.config import Config
+from mdfollow.feed import Links
+from mdfollow.watch import FeedBuilder
+
 from .factories import write_vault
 from .live import Live, summaries, wait_until
 
@@ -107,3 +113,38 @@ def test_an_unwritable_feed_is_a_clear_error(vault: Path, tmp_path: Path) -> Non
     wait_until(lambda: live.process.poll() is not None, "the watcher to give up")
     assert live.process.returncode == 3
     live.wait_for_output(r"cannot write the feed .*feed.ics: Not a directory", err=True)
+
+
+# --- the rebuild itself, in process: named notes first, then the whole vault -------------
+
+
+def builder_for(vault: Path) -> FeedBuilder:
+    root = vault.resolve()
+    return FeedBuilder(root, Config(), Links("obsidian", root.name), root / ".mdfollow/follow-ups.ics",
+                       None, pytest.fail)
+
+
+def test_a_rebuild_reads_the_named_notes_and_catches_what_events_missed(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = builder_for(vault)
+    assert builder.rebuild() == ["People/Jane.md", "People/Sam.md"]
+    feeds: list[set[str]] = []
+    real = vault_module.write_atomic
+
+    def recording(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
+        feeds.append(summaries(data))
+        real(path, data, mode, exclusive=exclusive)
+
+    monkeypatch.setattr(watch_module, "write_atomic", recording)
+    (vault / "People/Jane.md").write_text(note("Janet"), encoding="utf-8")
+    (vault / "People/Ana.md").write_text(note("Ana"), encoding="utf-8")  # no event for this one
+    assert builder.rebuild({"People/Jane.md"}) == ["People/Ana.md", "People/Jane.md"]
+    # The named note is in the first feed written; the missed one follows at once.
+    assert feeds == [{"Follow up: Janet", "Follow up: Sam"},
+                     {"Follow up: Ana", "Follow up: Janet", "Follow up: Sam"}]
+    (vault / "People/Sam.md").unlink()
+    (vault / "Templates").mkdir()
+    (vault / "Templates/Person.md").write_text(note("Template"), encoding="utf-8")
+    assert builder.rebuild({"People/Sam.md", "Templates/Person.md", ".obsidian/x.md"}) == ["People/Sam.md"]
+    assert feeds[-1] == feed_of(vault) == {"Follow up: Ana", "Follow up: Janet"}
+    assert builder.rebuild(set()) == [] and len(feeds) == 3  # nothing changed: nothing written
