@@ -121,9 +121,9 @@ class Index:
             return
         try:
             with _transaction(self.db):
-                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",
-                                    [(n.path, size, mtime, pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
-                                     for n, size, mtime in notes])
+                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",  # streamed:
+                                    ((n.path, size, mtime, pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
+                                     for n, size, mtime in notes))  # 100,000 blobs never all in memory
                 self.db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in gone])
         except sqlite3.Error as error:
             self.warn(f"cannot update the index ({error}); the next run reads those notes again")

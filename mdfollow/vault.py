@@ -209,8 +209,9 @@ def load_vault(vault: Path, config: Config, index: Index | None = None,
     cached = index.vault(key) if index is not None and key is not None else None
     if cached is not None:
         return cached
-    notes = _refreshed(vault, config, {}, scan, index, progress, whole=True)
-    result = build_vault([known.note for known in notes.values()], config)
+    # In one expression, so the parsed notes are freed before the vault is kept.
+    result = build_vault([known.note for known in _refreshed(vault, config, {}, scan, index, progress,
+                                                             whole=True).values()], config)
     if index is not None and key is not None:
         index.store_vault(key, result)
     return result
@@ -225,18 +226,19 @@ class _Scan:
     """Which notes there are, their stat, and the folders that could not be listed."""
 
     paths: list[str]
-    stats: dict[str, os.stat_result]
+    stats: dict[str, tuple[int, int]]  # size and mtime_ns: a whole stat_result is 10x the memory
     unreadable: list[Problem]
 
 
 def _scan(vault: Path, config: Config) -> _Scan:
     unreadable: list[Problem] = []
     paths = list(note_paths(vault, config.template_folders, unreadable))
-    stats: dict[str, os.stat_result] = {}
+    stats: dict[str, tuple[int, int]] = {}
     root = str(vault) + os.sep
     for path in paths:
         try:
-            stats[path] = os.stat(root + path)  # noqa: PTH116 - pathlib costs 10 µs a note here
+            stat = os.stat(root + path)  # noqa: PTH116 - pathlib costs 10 µs a note here
+            stats[path] = (stat.st_size, stat.st_mtime_ns)
         except OSError:
             continue  # read_note reports it
     return _Scan(paths, stats, unreadable)
@@ -245,9 +247,9 @@ def _scan(vault: Path, config: Config) -> _Scan:
 def _vault_key(scan: _Scan, config: Config) -> str | None:
     """What the built vault depends on; None when a note is too fresh to be trusted."""
     now = time.time_ns()
-    if len(scan.stats) != len(scan.paths) or any(now - s.st_mtime_ns <= RACY_NS for s in scan.stats.values()):
+    if len(scan.stats) != len(scan.paths) or any(now - mtime <= RACY_NS for _, mtime in scan.stats.values()):
         return None
-    state = "\0".join(f"{p}\0{s.st_size}\0{s.st_mtime_ns}" for p, s in scan.stats.items())
+    state = "\0".join(f"{p}\0{size}\0{mtime}" for p, (size, mtime) in scan.stats.items())
     data = "\n".join((fingerprint(config.spellings), repr(config), state, *map(str, scan.unreadable)))
     return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -275,10 +277,11 @@ def refresh_notes(vault: Path, config: Config, known: Mapping[str, Known],
     if paths is None:
         return _refreshed(vault, config, known, _scan(vault, config), index, progress, whole=True)
     result = dict(known)
-    stats: dict[str, os.stat_result] = {}
+    stats: dict[str, tuple[int, int]] = {}
     for path in {p for p in paths if is_note_path(p, config.template_folders)}:
         try:
-            stats[path] = os.stat(f"{vault}{os.sep}{path}")  # noqa: PTH116 - see _scan
+            stat = os.stat(f"{vault}{os.sep}{path}")  # noqa: PTH116 - see _scan
+            stats[path] = (stat.st_size, stat.st_mtime_ns)
         except (FileNotFoundError, NotADirectoryError):
             result.pop(path, None)
             if index is not None:
@@ -296,23 +299,20 @@ def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _S
     settled = time.time_ns() - RACY_NS  # a note saved after this may change within its mtime tick
     for path in scan.paths:
         old = known.get(path)
-        if old is not None and old.mtime_ns < settled and _unchanged(scan.stats.get(path), old.size,
-                                                                    old.mtime_ns):
+        if old is not None and old.mtime_ns < settled and scan.stats.get(path) == (old.size, old.mtime_ns):
             found[path] = old
         else:
             missing.append(path)
     entries = index.entries() if whole and index is not None and missing else {}
     for path in missing:
         entry = entries.get(path)
-        if entry and _unchanged(scan.stats.get(path), entry.size, entry.mtime_ns):
+        if entry and scan.stats.get(path) == (entry.size, entry.mtime_ns):
             cached = load_note(entry)
             if cached is not None:
                 found[path] = Known(cached, entry.size, entry.mtime_ns)
     parse = [path for path in missing if path not in found]
     for path in progress(parse) if progress else parse:
-        stat = scan.stats.get(path)
-        found[path] = Known(read_note(vault, path, config), stat.st_size if stat else -1,
-                            stat.st_mtime_ns if stat else -1)
+        found[path] = Known(read_note(vault, path, config), *scan.stats.get(path, (-1, -1)))
     if index is not None and (parse or entries):
         index.update([(found[p].note, found[p].size, found[p].mtime_ns) for p in parse
                       if found[p].size >= 0 and found[p].mtime_ns < settled],
@@ -322,7 +322,3 @@ def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _S
         ordered[problem.path] = Known(Note(problem.path, {}, (), (), (), (problem,), is_contact=False,
                                            skipped=True), -1, -1)
     return ordered
-
-
-def _unchanged(stat: os.stat_result | None, size: int, mtime_ns: int) -> bool:
-    return stat is not None and (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns)
