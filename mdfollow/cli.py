@@ -358,7 +358,19 @@ def check(session: Session, as_json: bool) -> None:
 
 
 def _print_json(items: list[dict[str, Any]]) -> None:
-    click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+    """What `json.dumps(items, indent=2)` prints, through json's C encoder.
+
+    With `indent`, json falls back to pure Python (0.9 s for 25,000 follow-ups); every
+    listed object is flat and non-empty, so its lines can be laid out as separators.
+    """
+    if not items:
+        click.echo("[]")
+        return
+    body = ",\n  ".join("{\n    " + _FLAT_OBJECT.encode(item)[1:-1] + "\n  }" for item in items)
+    click.echo(f"[\n  {body}\n]")
+
+
+_FLAT_OBJECT = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "))
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],

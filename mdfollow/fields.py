@@ -7,7 +7,6 @@ here is pure: values in, values (or :class:`InvalidValue`) out.
 
 from __future__ import annotations
 
-import calendar as _stdlib_calendar
 import datetime as dt
 import functools
 import re
@@ -112,6 +111,15 @@ class Interval:
         return f"{self.count} {unit}"
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """`calendar.monthrange(year, month)[1]` without the weekday it also works out."""
+    leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return _DAYS_IN_MONTH[month - 1] + leap
+
+
 def _shift(day: dt.date, count: int, unit: str) -> dt.date:
     """Move by calendar units, clamping month ends; saturate at the ends of time."""
     try:
@@ -119,7 +127,7 @@ def _shift(day: dt.date, count: int, unit: str) -> dt.date:
             return day + dt.timedelta(**{unit: count})
         months = count * (12 if unit == "years" else 1)
         year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
-        last = _stdlib_calendar.monthrange(year, month0 + 1)[1]
+        last = days_in_month(year, month0 + 1)
         return dt.date(year, month0 + 1, min(day.day, last))
     except (OverflowError, ValueError):
         return dt.date.max if count > 0 else dt.date.min
@@ -197,7 +205,7 @@ class Birthday:
     def next_on_or_after(self, today: dt.date) -> dt.date:
         """The next anniversary; Feb 29 falls on Feb 28 in other years."""
         for year in range(today.year, min(today.year + 1, dt.MAXYEAR) + 1):
-            last = _stdlib_calendar.monthrange(year, self.month)[1]
+            last = days_in_month(year, self.month)
             candidate = dt.date(year, self.month, min(self.day, last))
             if candidate >= today:
                 return candidate

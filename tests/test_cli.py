@@ -287,3 +287,13 @@ def test_export_through_the_index_equals_a_fresh_export_after_an_edit(tmp_path: 
     edited = export()
     assert edited == export("--no-cache") and edited != first
     assert b"Follow up: Pat" in edited and b"call P2" not in edited
+
+
+@pytest.mark.parametrize("command", [["due", "--within", "1y"], ["stale"], ["check"], ["history", "jane"],
+                                     ["due", "--empty"]])
+def test_json_output_is_exactly_json_dumps_with_an_indent_of_two(command: list[str], tmp_path: Path) -> None:
+    vault = tmp_path if command[-1] == "--empty" else SMALL
+    result = run(*command[:-1] if vault == tmp_path else command, "--json", vault=vault)
+    parsed = json.loads(result.stdout)
+    assert result.stdout == json.dumps(parsed, ensure_ascii=False, indent=2) + "\n"
+    assert (parsed == []) == (vault == tmp_path)

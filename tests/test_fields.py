@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 
@@ -11,6 +12,7 @@ from mdfollow.errors import InvalidValue
 from mdfollow.fields import (
     Birthday,
     Interval,
+    days_in_month,
     normalize_key,
     parse_birthday,
     parse_date,
@@ -176,3 +178,8 @@ def test_adding_months_keeps_the_day_or_clamps_to_month_end(day: dt.date, months
 
 def test_the_end_of_time_does_not_break_birthdays() -> None:
     assert Birthday(1, 1).next_on_or_after(dt.date(9999, 12, 31)) == dt.date.max
+
+
+@given(st.integers(dt.MINYEAR, dt.MAXYEAR), st.integers(1, 12))
+def test_days_in_month_is_the_calendars(year: int, month: int) -> None:
+    assert days_in_month(year, month) == calendar.monthrange(year, month)[1]
