@@ -41,6 +41,7 @@ from .model import Contact, FollowUp, stale_json
 from .vault import (
     create_note,
     default_feed_path,
+    feed_with_index,
     load_config,
     load_vault,
     open_vault,
@@ -317,20 +318,12 @@ def export(session: Session, output: Path | None) -> None:
 
 
 def _feed(session: Session, root: Path, vault: Vault) -> bytes:
-    """The feed, reusing the events the index kept from the last export that still stand."""
-    from .feed import RENDERER, feed_events, render_feed  # icalendar only when a feed is made
-
-    specs = feed_events(vault.contacts, session.config, _links(session.config, root))
     index = session.index(root)
     try:
-        previous = index.rendered_events(RENDERER) if index is not None else {}
-        data, rendered = render_feed(specs, session.config, root.name, previous)
-        if index is not None and rendered.keys() != previous.keys():
-            index.store_rendered_events(RENDERER, rendered)
+        return feed_with_index(vault.contacts, session.config, _links(session.config, root), index)
     finally:
         if index is not None:
             index.close()
-    return data
 
 
 @cli.command()

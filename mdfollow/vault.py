@@ -16,12 +16,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import Index, fingerprint, load_note
 from .config import Config, parse_config
 from .contacts import Vault, build_vault
 from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
-from .model import Note, Problem
+from .model import Contact, Note, Problem
+
+if TYPE_CHECKING:
+    from .feed import Links
 
 CONFIG_NAME = ".mdfollow.toml"
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
@@ -29,6 +33,17 @@ STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed
 
 def default_feed_path(vault: Path) -> Path:
     return vault / STATE_FOLDER / "follow-ups.ics"
+
+
+def feed_with_index(contacts: Sequence[Contact], config: Config, links: Links, index: Index | None) -> bytes:
+    """The feed, reusing the rendered events the index kept from the last feed."""
+    from .feed import RENDERER, feed_events, render_feed  # icalendar only when a feed is made
+
+    previous = index.rendered_events(RENDERER) if index is not None else {}
+    data, rendered = render_feed(feed_events(contacts, config, links), config, links.vault_name, previous)
+    if index is not None and rendered.keys() != previous.keys():
+        index.store_rendered_events(RENDERER, rendered)
+    return data
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
