@@ -203,22 +203,27 @@ def _reason(error: Exception) -> str:
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = False) -> Iterator[None]:
     """Reading a vault makes hundreds of thousands of small objects and no cycles; the
-    cyclic collector would walk them again and again for nothing (15% of a cold read,
-    and half of a warm `due` at 100,000 notes once the command goes on allocating). What
-    the read made is frozen out of its sight; reference counting still frees it."""
+    cyclic collector would walk them again and again for nothing (15% of a cold read).
+
+    `freeze` keeps what exists at the end out of its sight for good (reference counting
+    still frees it): for a command's one read, after which the collector would walk the
+    vault on every collection (half of a warm `due` at 100,000 notes). Not for a long
+    run, where cyclic garbage frozen by chance would never be freed.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()
+            if freeze:
+                gc.freeze()
             gc.enable()
 
 
-@collector_paused()
+@collector_paused(freeze=True)
 def load_vault(vault: Path, config: Config, index: Index | None = None,
                progress: Progress | None = None) -> Vault:
     """The whole vault; when no note changed since the last run, straight from the index."""

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 import pytest
 
+from mdfollow import vault as vault_module
 from mdfollow.config import Config
 from mdfollow.errors import ConfigError, VaultNotFound
-from mdfollow.vault import load_config, load_vault, note_paths, open_vault, read_note
+from mdfollow.model import Note
+from mdfollow.vault import (
+    is_note_path,
+    load_config,
+    load_vault,
+    note_paths,
+    open_vault,
+    read_note,
+    refresh_notes,
+)
 
 from .factories import write_vault
 
@@ -77,3 +88,32 @@ def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path,
     assert [c.path for c in result.contacts] == ["People/Jane.md"]
     assert [str(p) for p in result.problems] == [
         "Locked:1: warning: cannot read this folder: Permission denied; its notes are skipped"]
+
+
+def test_is_note_path_agrees_with_note_paths(tmp_path: Path) -> None:
+    files = ["People/Jane.md", "People/Deep/Sam Lee .md", ".obsidian/x.md", "a/.hidden/x.md",
+             "Templates/Person.md", "Projects/templates/t.md", "notes.txt", "Upper.MD", ".dot.md"]
+    write_vault(tmp_path, dict.fromkeys(files, ""))
+    listed = set(note_paths(tmp_path, ("Templates", "templates")))
+    assert {f for f in files if is_note_path(f, ("Templates", "templates"))} == listed
+
+
+def test_reading_pauses_the_collector_and_only_a_commands_read_freezes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_vault(tmp_path, {"People/Jane.md": "---\ncadence: 30d\nlast-contact: 2026-01-01\n---\n"})
+    during: list[bool] = []
+    real = vault_module.read_note
+
+    def watching(root: Path, path: str, config: Config) -> Note:
+        during.append(gc.isenabled())
+        return real(root, path, config)
+
+    monkeypatch.setattr(vault_module, "read_note", watching)
+    gc.unfreeze()
+    try:
+        refresh_notes(tmp_path, Config(), {})  # what `watch` runs for hours: nothing frozen
+        assert (during, gc.isenabled(), gc.get_freeze_count()) == ([False], True, 0)
+        load_vault(tmp_path, Config())  # a command's one read: what it made is frozen
+        assert (during, gc.isenabled()) == ([False, False], True) and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
