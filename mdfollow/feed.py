@@ -14,7 +14,7 @@ import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import icalendar
@@ -74,10 +74,9 @@ def build_feed(contacts: Sequence[Contact], config: Config, links: Links) -> byt
 
 def feed_events(contacts: Sequence[Contact], config: Config, links: Links) -> list[EventSpec]:
     """The feed's events in feed order (by date, then UID)."""
-    specs = [*_follow_up_events(contacts, config, links), *_promise_events(contacts, links),
-             *_birthday_events(contacts, links)]
-    if config.feed.alarm is not None:
-        specs = [replace(spec, alarm=config.feed.alarm) for spec in specs]
+    alarm = config.feed.alarm
+    specs = [*_follow_up_events(contacts, config, links), *_promise_events(contacts, links, alarm),
+             *_birthday_events(contacts, links, alarm)]
     return sorted(specs, key=lambda spec: (spec.start, spec.uid))
 
 
@@ -115,10 +114,10 @@ def _calendar(config: Config, vault_name: str) -> Calendar:
 
 def _event(uid_parts: Iterable[object], day: dt.date, stamp: dt.date, summary: str,
            description: Sequence[str], url: str | None, categories: Iterable[str],
-           yearly: bool = False) -> EventSpec:
+           alarm: dt.time | None, yearly: bool = False) -> EventSpec:
     lines = [*description, *([f"Note: {url}"] if url else [])]
     return EventSpec(_uid(uid_parts), day, stamp, _one_line(summary), "\n".join(lines), url,
-                     tuple(sorted(set(categories), key=str.casefold)), yearly)
+                     tuple(sorted(set(categories), key=str.casefold)), yearly, alarm)
 
 
 def _render(spec: EventSpec) -> bytes:
@@ -166,7 +165,7 @@ def _follow_up_events(contacts: Sequence[Contact], config: Config, links: Links)
             ("follow-up", contact.path, follow_up.kind, follow_up.due.isoformat()),
             follow_up.due, min(stamp, follow_up.due), f"{_SUMMARY[follow_up.kind]}: {contact.name}",
             [_why(contact, follow_up), *_about(contact)], links.to(contact.path),
-            ["mdfollow", follow_up.kind, *contact.tags]))
+            ["mdfollow", follow_up.kind, *contact.tags], config.feed.alarm))
     return events
 
 
@@ -188,7 +187,7 @@ def _about(contact: Contact) -> list[str]:
     return lines
 
 
-def _promise_events(contacts: Sequence[Contact], links: Links) -> list[EventSpec]:
+def _promise_events(contacts: Sequence[Contact], links: Links, alarm: dt.time | None) -> list[EventSpec]:
     """One event per promise, however many people its task line names."""
     owners: dict[Promise, list[Contact]] = defaultdict(list)
     for contact in contacts:
@@ -203,11 +202,11 @@ def _promise_events(contacts: Sequence[Contact], links: Links) -> list[EventSpec
             ("promise", path, promise.text, promise.due.isoformat()),
             promise.due, min(stamp, promise.due), f"Promise: {promise.text}",
             [f"A promise to {names}: keep it, or tick it off in the note.", f"In {path}, line {line}."],
-            links.to(path), ["mdfollow", "promise", *(t for c in people for t in c.tags)]))
+            links.to(path), ["mdfollow", "promise", *(t for c in people for t in c.tags)], alarm))
     return events
 
 
-def _birthday_events(contacts: Sequence[Contact], links: Links) -> list[EventSpec]:
+def _birthday_events(contacts: Sequence[Contact], links: Links, alarm: dt.time | None) -> list[EventSpec]:
     events = []
     for contact in contacts:
         birthday = contact.birthday
@@ -217,7 +216,8 @@ def _birthday_events(contacts: Sequence[Contact], links: Links) -> list[EventSpe
         born = [f"Born {first.isoformat()}."] if birthday.year else []
         events.append(_event(("birthday", contact.path, first.isoformat()), first, first,
                              f"Birthday: {contact.name}", [*born, *_about(contact)],
-                             links.to(contact.path), ["mdfollow", "birthday", *contact.tags], yearly=True))
+                             links.to(contact.path), ["mdfollow", "birthday", *contact.tags], alarm,
+                             yearly=True))
     return events
 
 
