@@ -143,11 +143,9 @@ def _find_front_matter(
 
 
 def _load_yaml(path: str, front: _FrontMatter) -> tuple[object, Problem | None]:
-    plain = plain_yaml.load(front.text, NoteLoader)
-    if plain is not None:
-        return plain, None
-    try:
-        return _YAML.load(front.text, Loader=NoteLoader), None
+    try:  # the plain reading builds values with libyaml's constructors, so it fails as they do
+        plain = plain_yaml.load(front.text, NoteLoader)
+        return (plain, None) if plain is not None else (_YAML.load(front.text, Loader=NoteLoader), None)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = front.first_line + (mark.line if mark else 0)

@@ -1,10 +1,19 @@
-"""Every test gets its own index folder, so no test reads another's cache or the user's."""
+"""Every test gets its own index folder, so no test reads another's cache or the user's.
+
+Hypothesis's per-example deadline and its too-slow health check are wall-clock
+assertions: on a loaded machine they fail tests that are right. Speed is measured in
+bench/, never asserted in tests.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("mdfollow", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mdfollow")
 
 
 @pytest.fixture(autouse=True)

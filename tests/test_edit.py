@@ -164,7 +164,7 @@ def notes(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @given(notes())
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], deadline=None)
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_an_edit_changes_exactly_the_intended_field(case: tuple[str, str]) -> None:
     text, field = case
     try:

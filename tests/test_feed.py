@@ -11,7 +11,7 @@ from pathlib import Path
 
 import icalendar
 import vobject
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
@@ -194,7 +194,6 @@ task_texts = st.text(st.sampled_from(list("abc XYZ,;\\:\"'é漢🌸-.!?")), min_
 
 
 @given(names, task_texts)
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_any_name_and_promise_text_survive_escaping_and_folding(name: str, text: str) -> None:
     task_text = " ".join(text.split())
     front = f"name: {json.dumps(name, ensure_ascii=False)}\nlast-contact: 2026-10-01\ncadence: 30d"

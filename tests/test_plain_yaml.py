@@ -6,8 +6,9 @@ datetime, and one key order from another.
 
 from __future__ import annotations
 
+import pytest
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mdfollow import plain_yaml
@@ -51,7 +52,7 @@ lines = st.one_of(
 
 
 @given(st.lists(lines, min_size=1, max_size=8))
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500)
 @example(["a : b"])
 @example(["tags:", "- a", "  - b"])
 @example(["x: 1", "x:", "  - 2"])
@@ -116,3 +117,10 @@ def test_one_odd_character_in_plain_front_matter_is_read_right_or_left_to_libyam
     fast = plain_yaml.load(text, NoteLoader)
     if fast is not None:
         assert repr(fast) == libyaml(text)
+
+
+def test_a_value_a_constructor_refuses_fails_as_it_does_in_libyaml() -> None:
+    text = "phone: " + "1" * 5000 + "\n"  # past Python's 4,300-digit limit for int()
+    assert libyaml(text) == "error: ValueError"
+    with pytest.raises(ValueError, match="4300"):
+        plain_yaml.load(text, NoteLoader)

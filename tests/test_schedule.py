@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mdfollow import schedule
@@ -175,7 +175,6 @@ body_lines = st.one_of(
                           st.dictionaries(field_names, values, max_size=6),
                           st.lists(body_lines, max_size=4)), max_size=4),
        st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)))
-@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_any_vault_gives_follow_ups_without_raising(notes: list[tuple[str, dict[str, object], list[str]]],
                                                     today: dt.date) -> None:
     files = {}
