@@ -46,7 +46,7 @@ _YAML = YAMLHandler()
 #: The lines that open and close front matter (matched without their line ending).
 OPEN_FENCE = re.compile(r"---[ \t]*")
 CLOSE_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*")
-_CLOSE_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_CLOSE_LINE = re.compile(rf"^{CLOSE_FENCE.pattern}$", re.MULTILINE)  # the same fence, found in a text
 #: A top-level `key:` at the start of a front-matter line; `key` without its quotes.
 TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?=\s|$)""")
 _ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")

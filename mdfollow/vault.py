@@ -301,14 +301,16 @@ def refresh_notes(vault: Path, config: Config, known: Mapping[str, Known],
         return _refreshed(vault, config, known, _scan(vault, config), index, progress, whole=True)
     result = dict(known)
     stats: dict[str, tuple[int, int]] = {}
+    gone = []
     for path in {p for p in paths if is_note_path(p, config.template_folders)}:
         try:
             stat = os.stat(f"{vault}{os.sep}{path}")  # noqa: PTH116 - see _scan
             stats[path] = (stat.st_size, stat.st_mtime_ns)
         except (FileNotFoundError, NotADirectoryError):
             result.pop(path, None)
-            if index is not None:
-                index.update([], [path])
+            gone.append(path)
+    if index is not None and gone:
+        index.update([], gone)
     fresh = _refreshed(vault, config, known, _Scan(sorted(stats), stats, []), index, progress, whole=False)
     return {**result, **fresh}
 
@@ -326,7 +328,11 @@ def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _S
             found[path] = old
         else:
             missing.append(path)
-    entries = index.entries() if whole and index is not None and missing else {}
+    # The index only helps with notes not in `known`: a known one that moved, or was saved
+    # in the last seconds, has no row that matches. (After a save, the watcher's whole-vault
+    # pass would otherwise load every row.)
+    unknown = whole and any(path not in known for path in missing)
+    entries = index.entries() if index is not None and unknown else {}
     for path in missing:
         entry = entries.get(path)
         if entry and scan.stats.get(path) == (entry.size, entry.mtime_ns):

@@ -77,8 +77,9 @@ class FeedBuilder:
         changed = []
         for path in moved:
             before = self._notes.pop(path, None)
-            if path in known:
-                self._notes[path] = self._keep_last_good(known[path].note, before)
+            if path in known:  # an equal note keeps its object: the Linker need not read it again
+                note = self._keep_last_good(known[path].note, before)
+                self._notes[path] = before if before is not None and note == before else note
             if self._notes.get(path) != before:
                 changed.append(path)
         return sorted(changed)

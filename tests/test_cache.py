@@ -192,3 +192,29 @@ def test_a_note_saved_just_now_is_read_again_even_when_size_and_mtime_match(vaul
     again = refresh_notes(vault, Config(), known, ["People/P1.md"])
     assert parses == ["People/P1.md"]
     assert again["People/P1.md"].note.fields["cadence"][0].value == "9d"
+
+
+def test_refreshing_known_notes_leaves_the_index_rows_alone_and_forgets_deleted_ones(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = index(vault, [])
+    try:
+        known = refresh_notes(vault, Config(), {}, index=db)
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        (vault / "People/P5.md").unlink()
+        loaded: list[bool] = []
+        real = Index.entries
+
+        def counting(self: Index) -> dict[str, Entry]:
+            loaded.append(True)
+            return real(self)
+
+        monkeypatch.setattr(Index, "entries", counting)
+        known = refresh_notes(vault, Config(), known, ["People/P2.md", "People/P5.md"], index=db)
+        known = refresh_notes(vault, Config(), known, index=db)  # the watcher's whole-vault pass
+        assert loaded == []  # every note was known: no row of the index was worth loading
+        assert sorted(known) == [f"People/P{i}.md" for i in range(1, 5)]
+        assert known["People/P2.md"].note.fields["last-contact"][0].value == dt.date(2026, 11, 2)
+        monkeypatch.setattr(Index, "entries", real)
+        assert "People/P5.md" not in db.entries()
+    finally:
+        db.close()
