@@ -8,10 +8,9 @@ dated tasks anywhere, belonging to whoever the task line links. Pure: notes in, 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -37,35 +36,132 @@ class Vault:
 
 def build_vault(notes: Iterable[Note], config: Config) -> Vault:
     """The vault the notes make; the same notes in any order make the same vault."""
-    readings = [_read(note, config) for note in sorted(notes, key=lambda note: note.path)]
-    return _link(readings, _resolver([r.contact for r in readings if r.contact is not None]))
+    linker = Linker(config)
+    linker.update({note.path: note for note in notes})
+    return linker.vault()
 
 
 class Linker:
-    """`build_vault` again and again while a few notes at a time change (the watcher).
+    """The vault, kept up to date while a few notes at a time change (the watcher).
 
-    What a note says is worked out once per note object, and a link target is resolved
-    once while the contacts' names stay the same; the linking itself is `build_vault`'s.
+    A note is read once per note object, and an edit links again only the contacts the
+    note reached before or reaches now. A contact renamed (or added, or gone) also has the
+    notes that mention its old or new names resolved again, and only those: a save costs
+    the same in a vault of any size.
     """
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self._readings: dict[str, _Reading] = {}
-        self._names: list[tuple[str, str, tuple[str, ...]]] | None = None
-        self._resolve: Resolver = _resolver(())
+        self._linked: dict[str, Contact] = {}  # contact path -> the contact, linked; path order
+        self._contacts: tuple[Contact, ...] = ()
+        self._names = _Names()
+        self._reach: dict[str, frozenset[str]] = {}  # note -> the contacts it counts for
+        self._inbound: dict[str, set[str]] = defaultdict(set)  # contact -> the notes that reach it
+        self._mentions: dict[str, set[str]] = defaultdict(set)  # link target (as resolved) -> notes
+        self._by_path: set[str] = set()  # notes with a link by folder path
 
-    def build(self, notes: Iterable[Note]) -> Vault:
-        readings = {}
-        for note in notes:
-            old = self._readings.get(note.path)
-            readings[note.path] = old if old is not None and old.note is note else _read(note, self.config)
-        self._readings = readings
-        ordered = [readings[path] for path in sorted(readings)]
-        contacts = [r.contact for r in ordered if r.contact is not None]
-        names = [(c.path, c.name, c.aliases) for c in contacts]
-        if names != self._names:
-            self._names, self._resolve = names, functools.lru_cache(maxsize=None)(_resolver(contacts))
-        return _link(ordered, self._resolve)
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        """Every contact, linked, in path order."""
+        return self._contacts
+
+    def update(self, changes: Mapping[str, Note | None]) -> None:
+        """Take in the new state of these notes (None: the note is gone)."""
+        before = {path: self._readings.get(path) for path in changes}
+        for path, note in changes.items():
+            old = before[path]
+            if note is None:
+                self._readings.pop(path, None)
+            elif old is None or old.note is not note:
+                self._readings[path] = _read(note, self.config)
+        redo = {path for path in changes if before[path] is not self._readings.get(path)}
+        for path in redo:
+            self._mention(path, before[path], self._readings.get(path))
+        renamed = [path for path in redo if _naming(before[path]) != _naming(self._readings.get(path))]
+        if renamed:
+            redo |= self._rename(renamed, before)
+        self._link_again(redo)
+
+    def vault(self) -> Vault:
+        """The contacts and every problem found."""
+        readings = self._readings.values()
+        problems = [p for r in readings for p in r.problems]
+        problems += [_never_due(c, self._readings[c.path].cadence_line) for c in self._contacts
+                     if _cadence_without_start(c)]
+        skipped = sorted(r.note.path for r in readings if r.note.skipped and r.note.problems)
+        return Vault(self._contacts, tuple(sorted(problems, key=_problem_order)), tuple(skipped))
+
+    def _mention(self, path: str, old: _Reading | None, new: _Reading | None) -> None:
+        for key in _targets(old):
+            self._mentions[key].discard(path)
+        targets = _targets(new)
+        for key in targets:
+            self._mentions[key].add(path)
+        if any("/" in key for key in targets):
+            self._by_path.add(path)
+        else:
+            self._by_path.discard(path)
+
+    def _rename(self, renamed: list[str], before: Mapping[str, _Reading | None]) -> set[str]:
+        """New names for link resolution; the notes whose links may now resolve differently."""
+        came_or_went = False
+        for path in renamed:
+            old, new = _contact(before[path]), _contact(self._readings.get(path))
+            if old is not None:
+                self._names.remove(old)
+            if new is not None:
+                self._names.add(new)
+                self._linked[path] = new  # linked again by `_link_again`
+            else:
+                del self._linked[path]
+            came_or_went |= (old is None) != (new is None)
+        if came_or_went:
+            self._linked = dict(sorted(self._linked.items()))
+        keys = {key for path in renamed for reading in (before[path], self._readings.get(path))
+                for key in _names_of(path, reading)}
+        redo = {note for key in keys for note in self._mentions.get(key, ())}
+        return redo | self._by_path if came_or_went else redo
+
+    def _link_again(self, paths: set[str]) -> None:
+        """Link again the contacts these notes are, reached before, or reach now."""
+        touched = set(paths)
+        for path in paths:
+            for target in self._reach.pop(path, ()):
+                self._inbound[target].discard(path)
+                touched.add(target)
+            reading = self._readings.get(path)
+            if reading is not None:
+                touched |= self._add_reach(path, reading)
+        touched &= self._linked.keys()
+        for path in touched:
+            self._linked[path] = self._link(self._readings[path].contact)  # type: ignore[arg-type]
+        if touched or len(self._contacts) != len(self._linked):
+            self._contacts = tuple(self._linked.values())
+
+    def _add_reach(self, path: str, reading: _Reading) -> frozenset[str]:
+        reach = frozenset(_seen_by(reading, self._names).union(
+            *(_owners(reading, links, self._names) for _, links in reading.promises)))
+        if reach:
+            self._reach[path] = reach
+            for target in reach:
+                self._inbound[target].add(path)
+        return reach
+
+    def _link(self, base: Contact) -> Contact:
+        """The contact with every interaction and promise in the vault that names it."""
+        seen: list[Interaction] = []
+        promises: set[Promise] = set()
+        for path in self._inbound.get(base.path, ()):
+            reading = self._readings[path]
+            if reading.seen is not None and base.path in _seen_by(reading, self._names):
+                seen.append(reading.seen)
+            promises.update(promise for promise, links in reading.promises
+                            if base.path in _owners(reading, links, self._names))
+        own = [base.last_contact] if base.last_contact else []
+        return replace(base, last_contact=max([*(i.date for i in seen), *own], default=None),
+                       promises=tuple(sorted(promises, key=lambda p: (p.due, p.source, p.text))),
+                       interactions=_newest_first([*base.interactions, *seen]))
 
 
 @dataclass(frozen=True)
@@ -78,6 +174,7 @@ class _Reading:
     seen: Interaction | None  # a daily or meeting note: how it counts for the people it names
     names: tuple[str, ...]  # the people it names as met that day: link targets, `people`
     promises: tuple[tuple[Promise, tuple[str, ...]], ...]  # open dated tasks, with their links
+    cadence_line: int = 1  # where a contact's cadence is written
 
 
 def _read(note: Note, config: Config) -> _Reading:
@@ -89,36 +186,46 @@ def _read(note: Note, config: Config) -> _Reading:
     seen = Interaction(day, f"linked from {note.stem}", note.path) if day is not None else None
     promises = tuple((Promise(task.text, task.date, f"{note.path}:{task.line}"), task.links)
                      for task in note.tasks if task.status == "open" and task.date is not None)
-    return _Reading(note, contact, tuple(problems), seen, _interaction_names(note) if seen else (), promises)
+    cadence = note.fields.get("cadence")
+    return _Reading(note, contact, tuple(problems), seen, _interaction_names(note) if seen else (), promises,
+                    cadence[0].line if cadence else 1)
 
 
-def _link(readings: Sequence[_Reading], resolve: Resolver) -> Vault:
-    """Contacts with every interaction and promise that names them; readings by path."""
-    problems = [p for r in readings for p in r.problems]
-    skipped = tuple(r.note.path for r in readings if r.note.skipped and r.note.problems)
-    seen: dict[str, list[Interaction]] = defaultdict(list)
-    promises: dict[str, set[Promise]] = defaultdict(set)
-    for reading in readings:
-        if reading.seen is not None:
-            here = reading.note.path
-            for path in {p for name in reading.names for p in resolve(name) if p != here}:
-                seen[path].append(reading.seen)
-        for promise, links in reading.promises:
-            owners = {path for link in links for path in resolve(link)}
-            for path in owners or ((reading.note.path,) if reading.note.is_contact else ()):
-                promises[path].add(promise)
-    contacts = [
-        replace(c, last_contact=max([*(i.date for i in seen[c.path]),
-                                     *([c.last_contact] if c.last_contact else [])], default=None),
-                promises=tuple(sorted(promises[c.path], key=lambda p: (p.due, p.source, p.text))),
-                interactions=_newest_first([*c.interactions, *seen[c.path]]))
-        for c in (r.contact for r in readings if r.contact is not None)
-    ]
-    cadence_lines = {r.note.path: r.note.fields["cadence"][0].line for r in readings
-                     if r.contact is not None and "cadence" in r.note.fields}
-    problems += [_never_due(c, cadence_lines.get(c.path, 1)) for c in contacts
-                 if _cadence_without_start(c)]
-    return Vault(tuple(contacts), tuple(sorted(problems, key=_problem_order)), skipped)
+def _contact(reading: _Reading | None) -> Contact | None:
+    return reading.contact if reading is not None else None
+
+
+def _naming(reading: _Reading | None) -> tuple[str, tuple[str, ...]] | None:
+    """What link resolution knows of a note: a contact's name and aliases."""
+    contact = _contact(reading)
+    return (contact.name, contact.aliases) if contact is not None else None
+
+
+def _targets(reading: _Reading | None) -> set[str]:
+    """The link targets a note's interactions and promises name, as the resolver keys them."""
+    if reading is None:
+        return set()
+    return {_key(t) for t in (*reading.names, *(link for _, links in reading.promises for link in links))}
+
+
+def _names_of(path: str, reading: _Reading | None) -> set[str]:
+    """The keys a contact is found by without a folder: its file name, name and aliases."""
+    contact = _contact(reading)
+    if contact is None:
+        return set()
+    return {_stem(path).casefold(), contact.name.casefold(), *(a.casefold() for a in contact.aliases)}
+
+
+def _seen_by(reading: _Reading, resolve: _Names) -> set[str]:
+    """The contacts an interaction note counts as met (never itself)."""
+    here = reading.note.path
+    return {p for name in reading.names for p in resolve(name) if p != here} if reading.seen else set()
+
+
+def _owners(reading: _Reading, links: tuple[str, ...], resolve: _Names) -> set[str]:
+    """Whoever a promise's task line links; in a contact note, failing that, that contact."""
+    owners = {p for link in links for p in resolve(link)}
+    return owners or ({reading.note.path} if reading.note.is_contact else set())
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, str]:
@@ -341,30 +448,53 @@ def _never_due(contact: Contact, line: int) -> Problem:
 
 # --- the rest of the vault: interactions and promises ----------------------------------
 
-Resolver = Callable[[str], tuple[str, ...]]
+class _Names:
+    """Wikilink target -> contact paths, the way Obsidian resolves it: path, file name, alias.
 
+    Kept up to date as contacts come, go and are renamed; answers are remembered until then.
+    """
 
-def _resolver(contacts: Sequence[Contact]) -> Resolver:
-    """Wikilink target -> contact paths, the way Obsidian resolves it: path, file name, alias."""
-    by_path: dict[str, list[str]] = defaultdict(list)
-    by_stem: dict[str, list[str]] = defaultdict(list)
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for contact in contacts:
+    def __init__(self) -> None:
+        self._by_path: dict[str, list[str]] = defaultdict(list)
+        self._by_stem: dict[str, list[str]] = defaultdict(list)
+        self._by_name: dict[str, list[str]] = defaultdict(list)
+        self._answers: dict[str, tuple[str, ...]] = {}
+
+    def add(self, contact: Contact) -> None:
+        for table, key in self._keys(contact):
+            table[key].append(contact.path)
+        self._answers.clear()
+
+    def remove(self, contact: Contact) -> None:
+        for table, key in self._keys(contact):
+            table[key].remove(contact.path)
+            if not table[key]:
+                del table[key]
+        self._answers.clear()
+
+    def _keys(self, contact: Contact) -> Iterator[tuple[dict[str, list[str]], str]]:
         without_ext = contact.path[:-3] if contact.path.lower().endswith(".md") else contact.path
-        by_path[without_ext.casefold()].append(contact.path)
-        by_stem[without_ext.rsplit("/", 1)[-1].casefold()].append(contact.path)
+        yield self._by_path, without_ext.casefold()
+        yield self._by_stem, _stem(contact.path).casefold()
         for name in {contact.name.casefold(), *(a.casefold() for a in contact.aliases)}:
-            by_name[name].append(contact.path)
+            yield self._by_name, name
 
-    def resolve(target: str) -> tuple[str, ...]:
-        key = target.strip().casefold()
-        key = key[:-3] if key.endswith(".md") else key
+    def __call__(self, target: str) -> tuple[str, ...]:
+        found = self._answers.get(target)
+        if found is None:
+            found = self._answers[target] = self._resolve(_key(target))
+        return found
+
+    def _resolve(self, key: str) -> tuple[str, ...]:
         if "/" in key:
-            exact = by_path.get(key.lstrip("/"))
-            return tuple(exact or (p for k, ps in by_path.items() if k.endswith("/" + key) for p in ps))
-        return tuple(by_stem.get(key) or by_name.get(key) or ())
+            exact = self._by_path.get(key.lstrip("/"))
+            return tuple(exact or (p for k, ps in self._by_path.items() if k.endswith("/" + key) for p in ps))
+        return tuple(self._by_stem.get(key) or self._by_name.get(key) or ())
 
-    return resolve
+
+def _key(target: str) -> str:
+    key = target.strip().casefold()
+    return key[:-3] if key.endswith(".md") else key
 
 
 def _interaction_date(note: Note) -> dt.date | None:

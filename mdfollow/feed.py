@@ -13,8 +13,9 @@ import datetime as dt
 import functools
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import quote
 
 import icalendar
@@ -23,7 +24,7 @@ from icalendar import Alarm, Calendar, Event, vDuration, vText
 from . import __version__
 from .config import Config
 from .model import Contact, FollowUp, Promise
-from .schedule import currents
+from .schedule import capped, current
 
 PRODID = "-//mdfollow//mdfollow//EN"
 #: What rendered events depend on besides their spec: kept renderings of another are stale.
@@ -66,6 +67,9 @@ class EventSpec:
     yearly: bool = False  # a birthday: recurs every year
     alarm: dt.time | None = None
 
+    def __hash__(self) -> int:  # equal specs have equal UIDs; str caches its hash
+        return hash(self.uid)
+
 
 def build_feed(contacts: Sequence[Contact], config: Config, links: Links) -> bytes:
     """The whole feed: every current follow-up, every open promise, every birthday."""
@@ -74,10 +78,61 @@ def build_feed(contacts: Sequence[Contact], config: Config, links: Links) -> byt
 
 def feed_events(contacts: Sequence[Contact], config: Config, links: Links) -> list[EventSpec]:
     """The feed's events in feed order (by date, then UID)."""
-    alarm = config.feed.alarm
-    specs = [*_follow_up_events(contacts, config, links), *_promise_events(contacts, links, alarm),
-             *_birthday_events(contacts, links, alarm)]
-    return sorted(specs, key=lambda spec: (spec.start, spec.uid))
+    return Events(config, links)(contacts)
+
+
+class Events:
+    """`feed_events` again and again while a few contacts at a time change (the watcher).
+
+    A contact's follow-up and birthday events are made once per contact object, and a
+    promise's event once per promise and owners, so a save costs the contacts it changed.
+    Entries are keyed by object identity and hold their objects, so an id is never reused
+    while its entry lives; each call keeps only what the feed still has.
+    """
+
+    def __init__(self, config: Config, links: Links) -> None:
+        self.config, self.links = config, links
+        self._own: dict[int, tuple[Contact, FollowUp | None, EventSpec | None]] = {}
+        self._follow_ups: dict[int, tuple[Contact, FollowUp, EventSpec]] = {}
+        self._promises: dict[tuple[Promise, tuple[int, ...]], tuple[list[Contact], EventSpec]] = {}
+
+    def __call__(self, contacts: Sequence[Contact]) -> list[EventSpec]:
+        birthdays = list(self._own_events(contacts))
+        specs = [*self._follow_up_events(contacts), *self._promise_events(contacts), *birthdays]
+        return sorted(specs, key=attrgetter("start", "uid"))
+
+    def _own_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
+        """Birthdays; and each contact's current follow-up, kept for `_follow_up_events`."""
+        alarm = self.config.feed.alarm
+        self._own = {id(c): self._own.get(id(c)) or
+                     (c, current(c, self.config), _birthday_event(c, self.links, alarm)) for c in contacts}
+        return (spec for _, _, spec in self._own.values() if spec is not None)
+
+    def _follow_up_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
+        by_path = {c.path: c for c in contacts}
+        made = {}
+        for follow_up in capped([f for _, f, _ in self._own.values() if f is not None], self.config):
+            contact = by_path[follow_up.path]
+            kept = self._follow_ups.get(id(contact))
+            if kept is None or kept[1] != follow_up:
+                kept = (contact, follow_up, _follow_up_event(contact, follow_up, self.config, self.links))
+            made[id(contact)] = kept
+        self._follow_ups = made
+        return (spec for _, _, spec in made.values())
+
+    def _promise_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
+        """One event per promise, however many people its task line names."""
+        owners: dict[Promise, list[Contact]] = defaultdict(list)
+        for contact in contacts:
+            for promise in contact.promises:
+                owners[promise].append(contact)
+        made = {}
+        for promise, people in owners.items():
+            key = (promise, tuple(map(id, people)))
+            made[key] = self._promises.get(key) or (people, _promise_event(promise, people, self.links,
+                                                                           self.config.feed.alarm))
+        self._promises = made
+        return (spec for _, spec in made.values())
 
 
 def render_feed(specs: Sequence[EventSpec], config: Config, vault_name: str,
@@ -155,18 +210,13 @@ def _one_line(text: str) -> str:
 # --- the three kinds of event -----------------------------------------------------------
 
 
-def _follow_up_events(contacts: Sequence[Contact], config: Config, links: Links) -> list[EventSpec]:
-    events = []
-    by_path = {contact.path: contact for contact in contacts}
-    for follow_up in currents(contacts, config):
-        contact = by_path[follow_up.path]
-        stamp = contact.last_contact or contact.met or contact.sequence_start or follow_up.due
-        events.append(_event(
-            ("follow-up", contact.path, follow_up.kind, follow_up.due.isoformat()),
-            follow_up.due, min(stamp, follow_up.due), f"{_SUMMARY[follow_up.kind]}: {contact.name}",
-            [_why(contact, follow_up), *_about(contact)], links.to(contact.path),
-            ["mdfollow", follow_up.kind, *contact.tags], config.feed.alarm))
-    return events
+def _follow_up_event(contact: Contact, follow_up: FollowUp, config: Config, links: Links) -> EventSpec:
+    stamp = contact.last_contact or contact.met or contact.sequence_start or follow_up.due
+    return _event(
+        ("follow-up", contact.path, follow_up.kind, follow_up.due.isoformat()),
+        follow_up.due, min(stamp, follow_up.due), f"{_SUMMARY[follow_up.kind]}: {contact.name}",
+        [_why(contact, follow_up), *_about(contact)], links.to(contact.path),
+        ["mdfollow", follow_up.kind, *contact.tags], config.feed.alarm)
 
 
 def _why(contact: Contact, follow_up: FollowUp) -> str:
@@ -187,38 +237,27 @@ def _about(contact: Contact) -> list[str]:
     return lines
 
 
-def _promise_events(contacts: Sequence[Contact], links: Links, alarm: dt.time | None) -> list[EventSpec]:
-    """One event per promise, however many people its task line names."""
-    owners: dict[Promise, list[Contact]] = defaultdict(list)
-    for contact in contacts:
-        for promise in contact.promises:
-            owners[promise].append(contact)
-    events = []
-    for promise, people in owners.items():
-        path, _, line = promise.source.rpartition(":")
-        names = ", ".join(c.name for c in people)
-        stamp = max((c.last_contact for c in people if c.last_contact), default=promise.due)
-        events.append(_event(
-            ("promise", path, promise.text, promise.due.isoformat()),
-            promise.due, min(stamp, promise.due), f"Promise: {promise.text}",
-            [f"A promise to {names}: keep it, or tick it off in the note.", f"In {path}, line {line}."],
-            links.to(path), ["mdfollow", "promise", *(t for c in people for t in c.tags)], alarm))
-    return events
+def _promise_event(promise: Promise, people: Sequence[Contact], links: Links,
+                   alarm: dt.time | None) -> EventSpec:
+    path, _, line = promise.source.rpartition(":")
+    names = ", ".join(c.name for c in people)
+    stamp = max((c.last_contact for c in people if c.last_contact), default=promise.due)
+    return _event(
+        ("promise", path, promise.text, promise.due.isoformat()),
+        promise.due, min(stamp, promise.due), f"Promise: {promise.text}",
+        [f"A promise to {names}: keep it, or tick it off in the note.", f"In {path}, line {line}."],
+        links.to(path), ["mdfollow", "promise", *(t for c in people for t in c.tags)], alarm)
 
 
-def _birthday_events(contacts: Sequence[Contact], links: Links, alarm: dt.time | None) -> list[EventSpec]:
-    events = []
-    for contact in contacts:
-        birthday = contact.birthday
-        if birthday is None or contact.status == "closed":
-            continue
-        first = dt.date(birthday.year or 2000, birthday.month, birthday.day)  # 2000: a leap year
-        born = [f"Born {first.isoformat()}."] if birthday.year else []
-        events.append(_event(("birthday", contact.path, first.isoformat()), first, first,
-                             f"Birthday: {contact.name}", [*born, *_about(contact)],
-                             links.to(contact.path), ["mdfollow", "birthday", *contact.tags], alarm,
-                             yearly=True))
-    return events
+def _birthday_event(contact: Contact, links: Links, alarm: dt.time | None) -> EventSpec | None:
+    birthday = contact.birthday
+    if birthday is None or contact.status == "closed":
+        return None
+    first = dt.date(birthday.year or 2000, birthday.month, birthday.day)  # 2000: a leap year
+    born = [f"Born {first.isoformat()}."] if birthday.year else []
+    return _event(("birthday", contact.path, first.isoformat()), first, first,
+                  f"Birthday: {contact.name}", [*born, *_about(contact)],
+                  links.to(contact.path), ["mdfollow", "birthday", *contact.tags], alarm, yearly=True)
 
 
 def _alarm(at: dt.time, summary: str) -> Alarm:

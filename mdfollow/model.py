@@ -101,6 +101,9 @@ class Promise:
     due: dt.date
     source: str  # "path:line" of the task line
 
+    def __hash__(self) -> int:  # equal promises have one source; str caches its hash
+        return hash(self.source)
+
 
 @dataclass(frozen=True)
 class Interaction:

@@ -32,7 +32,11 @@ def _order(follow_up: FollowUp) -> tuple[dt.date, str, str, str, str]:
 
 def currents(contacts: Iterable[Contact], config: Config) -> list[FollowUp]:
     """The current follow-up of every contact, with the daily cap applied."""
-    found = [f for f in (current(c, config) for c in contacts) if f is not None]
+    return capped([f for f in (current(c, config) for c in contacts) if f is not None], config)
+
+
+def capped(found: list[FollowUp], config: Config) -> list[FollowUp]:
+    """The current follow-ups with the daily cap (if any) applied."""
     return _capped(found, config.max_per_day) if config.max_per_day else found
 
 

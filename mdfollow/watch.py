@@ -24,11 +24,12 @@ from .cache import Index
 from .config import Config
 from .contacts import Linker
 from .errors import OutputError, VaultNotFound
-from .feed import Links, Rendered, feed_events, render_feed
+from .feed import Events, Links, Rendered, render_feed
 from .model import Note
 from .vault import Known, collector_paused, refresh_notes, write_atomic
 
 Report = Callable[[str], None]
+LOOK_AGAIN_AFTER = 1.0  # seconds of quiet after a save before the whole vault is compared
 
 
 class FeedBuilder:
@@ -49,30 +50,27 @@ class FeedBuilder:
         self._said: set[str] = set()  # problems already reported, so each is said once
         self._rendered: Rendered = {}  # every event of the last feed, to reuse
         self._linker = Linker(config)
+        self._events = Events(config, links)
 
     @collector_paused()
     def rebuild(self, paths: Collection[str] | None = None) -> list[str]:
         """Re-read what changed and rewrite the feed if its bytes changed; the paths that changed.
 
-        `paths` (vault-relative) are the notes a file watcher saw change: only those are read
-        before the feed is written. Events can be lost or come for a whole folder, so the
-        whole vault is then compared by size and mtime too, after the feed is out.
+        `paths` (vault-relative) are the notes a file watcher saw change: only those are
+        read. Without, the whole vault is compared by size and mtime: events can be lost or
+        come for a whole folder, so `watch` does that too once the saves have gone quiet.
         """
         if not self.vault.is_dir():
             raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping")
-        changed = self._take_in(refresh_notes(self.vault, self.config, self._known, paths, self.index))
+        changed = self._take_in(refresh_notes(self.vault, self.config, self._known, paths, self.index), paths)
         if changed or self.feed is None:
-            self._write_feed()
-        if paths is not None:
-            missed = self._take_in(refresh_notes(self.vault, self.config, self._known, None, self.index))
-            if missed:
-                self._write_feed()
-            changed = sorted({*changed, *missed})
+            self._write_feed(changed)
         return changed
 
-    def _take_in(self, known: dict[str, Known]) -> list[str]:
+    def _take_in(self, known: dict[str, Known], paths: Collection[str] | None) -> list[str]:
         """Keep the notes re-read; the paths whose note now counts differently."""
-        moved = [p for p in known.keys() | self._known.keys() if known.get(p) is not self._known.get(p)]
+        candidates = known.keys() | self._known.keys() if paths is None else paths
+        moved = [p for p in candidates if known.get(p) is not self._known.get(p)]
         self._known = known
         changed = []
         for path in moved:
@@ -84,9 +82,10 @@ class FeedBuilder:
                 changed.append(path)
         return sorted(changed)
 
-    def _write_feed(self) -> None:
-        contacts = self._linker.build(self._notes.values()).contacts
-        data, self._rendered = render_feed(feed_events(contacts, self.config, self.links), self.config,
+    def _write_feed(self, changed: list[str]) -> None:
+        self._linker.update({path: self._notes.get(path) for path in changed})
+        contacts = self._linker.contacts
+        data, self._rendered = render_feed(self._events(contacts), self.config,
                                            self.links.vault_name, self._rendered)
         if data != self.feed:
             try:
@@ -116,8 +115,9 @@ class _Changes(FileSystemEventHandler):
     def __init__(self, vault: Path) -> None:
         self.root = f"{vault}{os.sep}"
         self.event = threading.Event()
+        self.last = 0.0  # time.monotonic() of the latest event
         self._lock = threading.Lock()
-        self._paths: set[str] | None = set()  # None: a folder changed, look at everything
+        self._paths: set[str] | None = None  # None: look at everything (a folder changed; at first)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -138,6 +138,7 @@ class _Changes(FileSystemEventHandler):
                     continue
                 elif self._paths is not None:
                     self._paths.add(relative)
+                self.last = time.monotonic()
             self.event.set()
 
     def take(self) -> set[str] | None:
@@ -171,27 +172,39 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
     changes = _Changes(builder.vault)
     observer = start_observer(builder.vault, changes, builder.report)
     changes.event.set()  # catch up: a save made before the observer ran has no event of its own
+    owed = False  # a look at the whole vault, for events lost or never sent, once all is quiet
     try:
         while not stop.is_set():
-            if not changes.event.wait(timeout=0.5):
-                if not builder.vault.is_dir():
+            if not changes.event.wait(timeout=LOOK_AGAIN_AFTER if owed else 0.5):
+                if owed:
+                    _rebuild(builder, None, log, on_change, only_news=True)
+                    owed = False
+                elif not builder.vault.is_dir():
                     raise VaultNotFound(f"the vault folder {builder.vault} is gone; stopping")
                 continue
-            while changes.event.is_set() and not stop.is_set():  # debounce: wait for quiet
-                changes.event.clear()
-                stop.wait(debounce)
+            changes.event.clear()
+            while not stop.is_set() and (left := changes.last + debounce - time.monotonic()) > 0:
+                stop.wait(left)  # debounce: until `debounce` has passed since the latest event
             if stop.is_set():
                 break
-            started = time.perf_counter()
-            before = builder.feed
-            changed = builder.rebuild(changes.take())
-            if builder.feed is not None and builder.feed != before and on_change is not None:
-                on_change(builder.feed)
-            if log is not None:
-                what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-                feed = "feed rewritten" if builder.feed != before else "feed unchanged"
-                log(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: "
-                    f"{what or 'nothing that counts changed'}; {feed}")
+            paths = changes.take()
+            _rebuild(builder, paths, log, on_change)
+            owed = paths is not None
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def _rebuild(builder: FeedBuilder, paths: set[str] | None, log: Report | None,
+             on_change: Callable[[bytes], None] | None, *, only_news: bool = False) -> None:
+    """Rebuild and say so; `only_news`: say nothing when nothing changed (the look after a save)."""
+    started = time.perf_counter()
+    before = builder.feed
+    changed = builder.rebuild(paths)
+    if builder.feed is not None and builder.feed != before and on_change is not None:
+        on_change(builder.feed)
+    if log is not None and (changed or not only_news):
+        what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        feed = "feed rewritten" if builder.feed != before else "feed unchanged"
+        log(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: "
+            f"{what or 'nothing that counts changed'}; {feed}")

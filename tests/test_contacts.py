@@ -212,11 +212,13 @@ def test_skipped_notes_are_reported_and_contribute_nothing() -> None:
 
 PEOPLE = ["Jane Doe", "Sam Lee", "Ana"]
 person_note = st.builds(
-    lambda name, alias, last, broken: (
+    lambda name, alias, last, broken, task: (
         f"---\nname: {name}\naliases: [{alias}]\nlast-contact: {last}\n"
-        f"cadence: {'[' if broken else ''}30d\n---\n- [ ] call [[{alias}]] 📅 {last}\n"),
+        f"cadence: {'[' if broken else ''}30d\n---\n"
+        + (f"- [ ] call {task} 📅 {last}\n" if task is not None else "")),
     st.sampled_from(PEOPLE), st.sampled_from(["J", "Sammy", "Boss"]),
-    st.dates(D(2026, 1, 1), D(2026, 12, 31)), st.booleans())
+    st.dates(D(2026, 1, 1), D(2026, 12, 31)), st.booleans(),
+    st.one_of(st.none(), st.just("them"), st.sampled_from(["[[J]]", "[[Sammy]]", "[[Boss]]", "[[Nobody]]"])))
 linking_note = st.builds(
     lambda names, done: "".join(f"- {'[x] ' if done else ''}met [[{n}]]\n" for n in names)
     + "- [ ] send [[Sam Lee]] the deck 📅 2026-11-25\n",
@@ -241,4 +243,25 @@ def test_the_linker_builds_what_build_vault_builds_after_every_edit(
             notes.pop(path, None)
         else:  # only the edited note is a new object, as in the watcher
             notes[path] = parse_note(path, text, config.spellings)
-        assert linker.build(notes.values()) == build_vault(list(notes.values()), config)
+        linker.update({path: notes.get(path)})
+        assert linker.vault() == build_vault(list(notes.values()), config)
+
+
+def test_an_edit_links_again_only_the_contacts_it_reaches() -> None:
+    config = Config()
+    texts = {"People/Jane Doe.md": "---\ncadence: 30d\n---\n",
+             "People/Sam Lee.md": "---\ncadence: 30d\n---\n",
+             "Daily/2026-11-01.md": "met [[Jane Doe]]\n"}
+    linker = Linker(config)
+    linker.update({path: parse_note(path, text, config.spellings) for path, text in texts.items()})
+    jane, sam = linker.contacts
+    linker.update({"Daily/2026-11-01.md": parse_note("Daily/2026-11-01.md", "met [[Sam Lee]]\n",
+                                                     config.spellings)})
+    assert [c.last_contact for c in linker.contacts] == [None, D(2026, 11, 1)]
+    linker.update({"Daily/2026-11-02.md": parse_note("Daily/2026-11-02.md", "met [[Sam Lee]]\n",
+                                                     config.spellings)})
+    assert linker.contacts[0] is not jane and linker.contacts[1] is not sam
+    unchanged = linker.contacts[0]
+    linker.update({"Daily/2026-11-02.md": None})
+    assert linker.contacts[0] is unchanged  # Jane was not reached: not linked again
+    assert linker.contacts[1].last_contact == D(2026, 11, 1)

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from mdfollow.config import Config, FeedConfig
-from mdfollow.feed import Links, build_feed, feed_events, render_feed
+from mdfollow.contacts import Linker
+from mdfollow.feed import Events, Links, build_feed, feed_events, render_feed
+from mdfollow.notes import parse_note
 from mdfollow.vault import load_vault
 
 from .factories import vault
@@ -227,3 +229,49 @@ def test_rendered_events_are_reused_and_only_those_still_in_the_feed_kept() -> N
     moved = replace(specs[0], start=specs[0].start + dt.timedelta(days=1))
     again, kept = render_feed([moved, *specs[1:]], config, "small", marked)
     assert b"X-KEPT" not in again and moved in kept and specs[0] not in kept
+
+
+# --- Events: feed_events for a watcher, remaking only what changed -----------------------
+
+person = st.builds(
+    lambda name, last, birthday, task: (
+        f"---\nname: {name}\nlast-contact: {last}\ncadence: 30d\n"
+        + (f"birthday: {birthday}\n" if birthday else "") + "---\n"
+        + (f"- [ ] send [[{task}]] the deck 📅 2026-11-25\n" if task else "")),
+    st.sampled_from(["Jane", "Sam", "Ana"]), st.dates(dt.date(2026, 9, 1), dt.date(2026, 11, 30)),
+    st.one_of(st.none(), st.just("03-14"), st.just("1990-02-29")),
+    st.one_of(st.none(), st.sampled_from(["Jane", "Sam", "Ana"])))
+daily = st.builds(lambda names: "".join(f"- met [[{n}]]\n" for n in names)
+                  + "- [ ] call [[Sam]] and [[Ana]] 📅 2026-11-26\n",
+                  st.lists(st.sampled_from(["Jane", "Sam", "Ana"]), max_size=2))
+feed_edits = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["People/Jane.md", "People/Sam.md", "People/Ana.md"]), person),
+    st.tuples(st.sampled_from(["Daily/2026-11-01.md", "Daily/2026-11-20.md"]), daily),
+    st.tuples(st.sampled_from(["People/Sam.md", "Daily/2026-11-01.md"]), st.none()),
+), min_size=1, max_size=10)
+
+
+@given(feed_edits, st.sampled_from([None, 1]))
+def test_events_kept_between_calls_are_the_events_made_afresh(
+        steps: list[tuple[str, str | None]], cap: int | None) -> None:
+    config, links = Config(max_per_day=cap), Links("obsidian", "v")
+    linker, made = Linker(config), Events(config, links)
+    for path, text in steps:
+        linker.update({path: parse_note(path, text, config.spellings) if text is not None else None})
+        assert made(linker.contacts) == feed_events(linker.contacts, config, links)
+
+
+def test_events_of_a_contact_that_did_not_change_are_not_made_again() -> None:
+    config, links = Config(), Links("obsidian", "v")
+    texts = {"People/Jane.md": "---\nlast-contact: 2026-11-01\ncadence: 30d\nbirthday: 03-14\n---\n",
+             "People/Sam.md": "---\nlast-contact: 2026-11-02\ncadence: 30d\n---\n"}
+    linker, made = Linker(config), Events(config, links)
+    linker.update({path: parse_note(path, text, config.spellings) for path, text in texts.items()})
+    first = made(linker.contacts)
+    later = texts["People/Sam.md"].replace("11-02", "11-05")
+    linker.update({"People/Sam.md": parse_note("People/Sam.md", later, config.spellings)})
+    second = made(linker.contacts)
+    assert len(first) == len(second) == 3
+    jane_events = [spec for spec in first if "Jane" in spec.summary]
+    assert all(any(spec is kept for kept in second) for spec in jane_events)
+    assert [s.start for s in second if "Sam" in s.summary] == [dt.date(2026, 12, 5)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,13 +140,39 @@ def test_a_rebuild_reads_the_named_notes_and_catches_what_events_missed(
     monkeypatch.setattr(watch_module, "write_atomic", recording)
     (vault / "People/Jane.md").write_text(note("Janet"), encoding="utf-8")
     (vault / "People/Ana.md").write_text(note("Ana"), encoding="utf-8")  # no event for this one
-    assert builder.rebuild({"People/Jane.md"}) == ["People/Ana.md", "People/Jane.md"]
-    # The named note is in the first feed written; the missed one follows at once.
-    assert feeds == [{"Follow up: Janet", "Follow up: Sam"},
-                     {"Follow up: Ana", "Follow up: Janet", "Follow up: Sam"}]
+    assert builder.rebuild({"People/Jane.md"}) == ["People/Jane.md"]  # only the named note is read
+    assert feeds == [{"Follow up: Janet", "Follow up: Sam"}]
+    assert builder.rebuild() == ["People/Ana.md"]  # the whole-vault look finds the one missed
+    assert feeds[-1] == {"Follow up: Ana", "Follow up: Janet", "Follow up: Sam"}
     (vault / "People/Sam.md").unlink()
     (vault / "Templates").mkdir()
     (vault / "Templates/Person.md").write_text(note("Template"), encoding="utf-8")
     assert builder.rebuild({"People/Sam.md", "Templates/Person.md", ".obsidian/x.md"}) == ["People/Sam.md"]
     assert feeds[-1] == feed_of(vault) == {"Follow up: Ana", "Follow up: Janet"}
     assert builder.rebuild(set()) == [] and len(feeds) == 3  # nothing changed: nothing written
+
+
+def test_a_save_whose_event_said_nothing_is_found_once_saves_go_quiet(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = builder_for(vault)
+    builder.rebuild()
+    monkeypatch.setattr(watch_module._Changes, "take", lambda self: set())  # events name no note
+    monkeypatch.setattr(watch_module, "LOOK_AGAIN_AFTER", 0.2)
+    stop, failures = threading.Event(), []
+
+    def run() -> None:
+        try:
+            watch_module.watch(builder, stop, 0.05)
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        time.sleep(0.2)  # the observer is running
+        (vault / "People/Jane.md").write_text(note("Janet"), encoding="utf-8")
+        until_feed(vault, {"Follow up: Janet", "Follow up: Sam"})
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive() and failures == []
