@@ -94,12 +94,14 @@ class Events:
         self.config, self.links = config, links
         self._own: dict[int, tuple[Contact, FollowUp | None, EventSpec | None]] = {}
         self._follow_ups: dict[int, tuple[Contact, FollowUp, EventSpec]] = {}
-        self._promises: dict[tuple[Promise, tuple[int, ...]], tuple[list[Contact], EventSpec]] = {}
+        self._holders: dict[int, Contact] = {}  # the contacts with promises, by identity
+        self._owners: dict[Promise, list[Contact]] = defaultdict(list)
+        self._promises: dict[Promise, EventSpec] = {}
 
     def __call__(self, contacts: Sequence[Contact]) -> list[EventSpec]:
         birthdays = list(self._own_events(contacts))
         specs = [*self._follow_up_events(contacts), *self._promise_events(contacts), *birthdays]
-        return sorted(specs, key=attrgetter("start", "uid"))
+        return sorted(specs, key=_FEED_ORDER)
 
     def _own_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
         """Birthdays; and each contact's current follow-up, kept for `_follow_up_events`."""
@@ -114,25 +116,41 @@ class Events:
         for follow_up in capped([f for _, f, _ in self._own.values() if f is not None], self.config):
             contact = by_path[follow_up.path]
             kept = self._follow_ups.get(id(contact))
-            if kept is None or kept[1] != follow_up:
+            if kept is None or (kept[1] is not follow_up and kept[1] != follow_up):
                 kept = (contact, follow_up, _follow_up_event(contact, follow_up, self.config, self.links))
             made[id(contact)] = kept
         self._follow_ups = made
         return (spec for _, _, spec in made.values())
 
-    def _promise_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
-        """One event per promise, however many people its task line names."""
-        owners: dict[Promise, list[Contact]] = defaultdict(list)
-        for contact in contacts:
+    def _promise_events(self, contacts: Sequence[Contact]) -> Iterable[EventSpec]:
+        """One event per promise, however many people its task line names.
+
+        Only the promises of contacts that came or went (a changed contact is a new
+        object) are grouped again.
+        """
+        holders = {id(c): c for c in contacts if c.promises}
+        touched = set()
+        for contact in (self._holders[i] for i in self._holders.keys() - holders.keys()):
             for promise in contact.promises:
-                owners[promise].append(contact)
-        made = {}
-        for promise, people in owners.items():
-            key = (promise, tuple(map(id, people)))
-            made[key] = self._promises.get(key) or (people, _promise_event(promise, people, self.links,
-                                                                           self.config.feed.alarm))
-        self._promises = made
-        return (spec for _, spec in made.values())
+                self._owners[promise].remove(contact)
+                touched.add(promise)
+        for contact in (holders[i] for i in holders.keys() - self._holders.keys()):
+            for promise in contact.promises:
+                self._owners[promise].append(contact)
+                touched.add(promise)
+        self._holders = holders
+        for promise in touched:
+            people = sorted(self._owners[promise], key=attrgetter("path"))
+            if people:
+                self._owners[promise] = people
+                self._promises[promise] = _promise_event(promise, people, self.links, self.config.feed.alarm)
+            else:
+                del self._owners[promise], self._promises[promise]
+        return self._promises.values()
+
+
+# Date, then UID; the description only orders two promises of one text and day in one note.
+_FEED_ORDER = attrgetter("start", "uid", "description")
 
 
 def render_feed(specs: Sequence[EventSpec], config: Config, vault_name: str,

@@ -46,10 +46,13 @@ def feed_with_index(contacts: Sequence[Contact], config: Config, links: Links, i
     return data
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False,
+                 durable: bool = True) -> None:
     """Write to a temp file beside `path`, fsync, rename: a reader never sees half a file.
 
     `exclusive` never replaces an existing file (FileExistsError instead), atomically.
+    Not `durable`: no fsync, for a file made again at once if a crash loses it (the
+    watcher's feed, rewritten when it starts); readers still never see half a file.
     """
     import tempfile  # only writes need it
 
@@ -59,7 +62,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool 
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         Path(temp).chmod(mode)
         if exclusive:
             os.link(temp, path)

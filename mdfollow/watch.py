@@ -89,7 +89,7 @@ class FeedBuilder:
                                            self.links.vault_name, self._rendered)
         if data != self.feed:
             try:
-                write_atomic(self.output, data)
+                write_atomic(self.output, data, durable=False)  # made again at start
             except OSError as error:
                 raise OutputError(f"cannot write the feed {self.output}: {error.strerror or error}") from None
             self.feed = data

@@ -241,9 +241,9 @@ person = st.builds(
     st.sampled_from(["Jane", "Sam", "Ana"]), st.dates(dt.date(2026, 9, 1), dt.date(2026, 11, 30)),
     st.one_of(st.none(), st.just("03-14"), st.just("1990-02-29")),
     st.one_of(st.none(), st.sampled_from(["Jane", "Sam", "Ana"])))
-daily = st.builds(lambda names: "".join(f"- met [[{n}]]\n" for n in names)
-                  + "- [ ] call [[Sam]] and [[Ana]] 📅 2026-11-26\n",
-                  st.lists(st.sampled_from(["Jane", "Sam", "Ana"]), max_size=2))
+daily = st.builds(lambda names, tasks: "".join(f"- met [[{n}]]\n" for n in names)
+                  + "- [ ] call [[Sam]] and [[Ana]] 📅 2026-11-26\n" * tasks,  # twice: one UID
+                  st.lists(st.sampled_from(["Jane", "Sam", "Ana"]), max_size=2), st.integers(1, 2))
 feed_edits = st.lists(st.one_of(
     st.tuples(st.sampled_from(["People/Jane.md", "People/Sam.md", "People/Ana.md"]), person),
     st.tuples(st.sampled_from(["Daily/2026-11-01.md", "Daily/2026-11-20.md"]), daily),

@@ -20,6 +20,7 @@ from mdfollow.vault import (
     open_vault,
     read_note,
     refresh_notes,
+    write_atomic,
 )
 
 from .factories import write_vault
@@ -117,3 +118,17 @@ def test_reading_pauses_the_collector_and_only_a_commands_read_freezes(
         assert (during, gc.isenabled()) == ([False, False], True) and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_an_atomic_write_syncs_unless_the_file_is_made_again_anyway(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    write_atomic(tmp_path / "note.md", b"kept", 0o600)
+    assert len(synced) == 1
+    write_atomic(tmp_path / "feed.ics", b"derived", durable=False)
+    assert len(synced) == 1
+    assert (tmp_path / "note.md").read_bytes() == b"kept"
+    assert (tmp_path / "feed.ics").read_bytes() == b"derived"
+    assert (tmp_path / "note.md").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.ics", "note.md"]  # no temp file left

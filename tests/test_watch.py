@@ -133,9 +133,9 @@ def test_a_rebuild_reads_the_named_notes_and_catches_what_events_missed(
     feeds: list[set[str]] = []
     real = vault_module.write_atomic
 
-    def recording(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
+    def recording(path: Path, data: bytes, mode: int = 0o644, **flags: bool) -> None:
         feeds.append(summaries(data))
-        real(path, data, mode, exclusive=exclusive)
+        real(path, data, mode, **flags)
 
     monkeypatch.setattr(watch_module, "write_atomic", recording)
     (vault / "People/Jane.md").write_text(note("Janet"), encoding="utf-8")
