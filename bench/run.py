@@ -30,8 +30,8 @@ import frontmatter
 from mdfollow.cache import Index, fingerprint
 from mdfollow.config import Config
 from mdfollow.contacts import Vault
-from mdfollow.feed import Links
-from mdfollow.vault import feed_with_index, load_vault
+from mdfollow.links import Links
+from mdfollow.vault import load_feed, load_vault
 
 sys.path.insert(0, str(Path(__file__).parent))
 from make_vault import make_vault
@@ -123,10 +123,10 @@ def with_index(vault: Path, config: Config, cache: Path) -> Vault:
 
 
 def export(vault: Path, config: Config, cache: Path, links: Links) -> bytes:
-    """What `mdfollow export` does, in process: the vault and the kept events from the index."""
+    """What `mdfollow export` does, in process: the vault and its feed through the index."""
     index = Index(cache / "index.sqlite", fingerprint(config.spellings), print)
     try:
-        return feed_with_index(load_vault(vault, config, index).contacts, config, links, index)
+        return load_feed(vault, config, links, index)[1]
     finally:
         index.close()
 

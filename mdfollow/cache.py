@@ -81,13 +81,13 @@ class Index:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS notes "
                        "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)")
-            for table in ("vaults", "feeds"):  # one kept value each: see `_keep`
+            for table in ("vaults", "feeds", "exports"):  # one kept value each: see `_keep`
                 db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
             db.execute(f"PRAGMA user_version = {SCHEMA}")
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
                 with _transaction(db):
-                    for table in ("notes", "vaults", "feeds"):
+                    for table in ("notes", "vaults", "feeds", "exports"):
                         db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
@@ -144,6 +144,14 @@ class Index:
 
     def store_rendered_events(self, key: str, rendered: Rendered) -> None:
         self._keep("feeds", key, dict(rendered))
+
+    def feed(self, key: str) -> bytes | None:
+        """The feed exported last time, if `key` (its vault, config, links, renderer) still fits."""
+        found = self._kept("exports", key)
+        return found if isinstance(found, bytes) else None
+
+    def store_feed(self, key: str, data: bytes) -> None:
+        self._keep("exports", key, data)
 
     def _kept(self, table: str, key: str) -> object:
         if self.db is None:

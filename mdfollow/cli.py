@@ -41,8 +41,8 @@ from .model import Contact, FollowUp, stale_json
 from .vault import (
     create_note,
     default_feed_path,
-    feed_with_index,
     load_config,
+    load_feed,
     load_vault,
     open_vault,
     read_for_edit,
@@ -53,10 +53,11 @@ from .vault import (
 if TYPE_CHECKING:
     import threading
 
-    from .feed import Links
+    from .links import Links
     from .watch import FeedBuilder
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -111,16 +112,30 @@ class Session:
 
     @cached_property
     def _vault(self) -> Vault:
+        return self._read(lambda root, index: _twice(
+            load_vault(root, self.config, index, self._before_parsing)))
+
+    def feed(self) -> bytes:
+        """The calendar feed (the vault read as by `load`)."""
+        return self._read(lambda root, index: load_feed(
+            root, self.config, _links(self.config, root.resolve()), index, self._before_parsing))
+
+    def _read(self, read: Callable[[Path, Index | None], tuple[Vault, T]]) -> T:
+        """What `read` makes of the vault through its index; broken notes named once on stderr."""
         root = open_vault(self.vault_path)
         index = self.index(root)
         try:
-            vault = load_vault(root, self.config, index, self._before_parsing)
+            vault, result = read(root, index)
         finally:
             if index is not None:
                 index.close()
         if not self.quiet_skips:
             _report_skips(vault)
-        return vault
+        return result
+
+
+def _twice(vault: Vault) -> tuple[Vault, Vault]:
+    return vault, vault
 
 
 def _progress_bar(paths: list[str]) -> Iterable[str]:
@@ -302,9 +317,8 @@ def export(session: Session, output: Path | None) -> None:
     Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
     same vault always gives the same bytes, whatever the day; the write is atomic.
     """
-    vault = session.load()
+    data = session.feed()
     root = open_vault(session.vault_path).resolve()
-    data = _feed(session, root, vault)
     if output is not None and str(output) == "-":
         click.echo(data, nl=False)
         return
@@ -315,15 +329,6 @@ def export(session: Session, output: Path | None) -> None:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     events = data.count(b"BEGIN:VEVENT")
     click.echo(f"Wrote {_plural(events, 'event')} to {target}")
-
-
-def _feed(session: Session, root: Path, vault: Vault) -> bytes:
-    index = session.index(root)
-    try:
-        return feed_with_index(vault.contacts, session.config, _links(session.config, root), index)
-    finally:
-        if index is not None:
-            index.close()
 
 
 @cli.command()
@@ -665,7 +670,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
 
 
 def _links(config: Config, root: Path) -> Links:
-    from .feed import Links
+    from .links import Links
 
     return Links(config.feed.link, root.name, root.as_uri())
 

@@ -10,19 +10,18 @@ of being placed on "the next one from today".
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from urllib.parse import quote
 
 import icalendar
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from . import __version__
 from .config import Config
+from .links import Links
 from .model import Contact, FollowUp, Promise
 from .schedule import capped, current
 
@@ -31,23 +30,6 @@ PRODID = "-//mdfollow//mdfollow//EN"
 RENDERER = f"mdfollow {__version__}, icalendar {icalendar.__version__}"
 _SUMMARY = {"cadence": "Follow up", "explicit": "Follow up", "sequence": "Follow up",
             "first": "Thank-you", "break-up": "Last try"}
-
-
-@dataclass(frozen=True)
-class Links:
-    """How events link back to notes: `obsidian://` by vault name, `file://` by folder, or none."""
-
-    style: str
-    vault_name: str
-    vault_uri: str = ""  # file:// URI of the vault folder, for the "file" style
-
-    @functools.lru_cache(maxsize=65536)  # noqa: B019 - a few Links per process, paths repeat per event
-    def to(self, path: str) -> str | None:
-        if self.style == "obsidian":
-            return f"obsidian://open?vault={quote(self.vault_name, safe='')}&file={quote(path, safe='')}"
-        if self.style == "file":
-            return f"{self.vault_uri.rstrip('/')}/{quote(path)}"
-        return None
 
 
 Rendered = dict["EventSpec", bytes]

@@ -24,7 +24,8 @@ from .cache import Index
 from .config import Config
 from .contacts import Linker
 from .errors import OutputError, VaultNotFound
-from .feed import Events, Links, Rendered, render_feed
+from .feed import Events, Rendered, render_feed
+from .links import Links
 from .model import Note
 from .vault import Known, collector_paused, refresh_notes, write_atomic
 

@@ -297,3 +297,20 @@ def test_json_output_is_exactly_json_dumps_with_an_indent_of_two(command: list[s
     parsed = json.loads(result.stdout)
     assert result.stdout == json.dumps(parsed, ensure_ascii=False, indent=2) + "\n"
     assert (parsed == []) == (vault == tmp_path)
+
+
+def test_an_export_of_an_unchanged_vault_comes_from_the_index(tmp_path: Path) -> None:
+    vault = tmp_path / "small"
+    shutil.copytree(SMALL, vault)
+    for note in vault.rglob("*.md"):
+        os.utime(note, (1_600_000_000, 1_600_000_000))
+    command = [sys.executable, "-X", "importtime", "-m", "mdfollow", "--vault", str(vault),
+               "export", "-o", "-"]
+    first = subprocess.run(command, capture_output=True, check=True)
+    again = subprocess.run(command, capture_output=True, check=True)
+    fresh = subprocess.run([*command[:-3], "--no-cache", *command[-3:]], capture_output=True, check=True)
+    assert again.stdout == first.stdout == fresh.stdout
+    assert b" icalendar\n" in first.stderr and b" icalendar\n" not in again.stderr
+    (vault / ".mdfollow.toml").write_text('[feed]\nname = "Renamed"\n', encoding="utf-8")
+    renamed = subprocess.run(command, capture_output=True, check=True)
+    assert b"NAME:Renamed" in renamed.stdout and b" icalendar\n" in renamed.stderr

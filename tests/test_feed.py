@@ -17,7 +17,8 @@ from ical.calendar_stream import IcsCalendarStream
 
 from mdfollow.config import Config, FeedConfig
 from mdfollow.contacts import Linker
-from mdfollow.feed import Events, Links, build_feed, feed_events, render_feed
+from mdfollow.feed import Events, build_feed, feed_events, render_feed
+from mdfollow.links import Links
 from mdfollow.notes import parse_note
 from mdfollow.vault import load_vault
 

@@ -13,7 +13,7 @@ import pytest
 from mdfollow import vault as vault_module
 from mdfollow import watch as watch_module
 from mdfollow.config import Config
-from mdfollow.feed import Links
+from mdfollow.links import Links
 from mdfollow.watch import FeedBuilder
 
 from .factories import write_vault

@@ -1,0 +1,27 @@
+"""How calendar events link back to their notes: a value the CLI makes and the feed uses.
+
+Apart from `feed` so that knowing the links does not import icalendar.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Links:
+    """How events link back to notes: `obsidian://` by vault name, `file://` by folder, or none."""
+
+    style: str
+    vault_name: str
+    vault_uri: str = ""  # file:// URI of the vault folder, for the "file" style
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - a few Links per process, paths repeat per event
+    def to(self, path: str) -> str | None:
+        if self.style == "obsidian":
+            return f"obsidian://open?vault={quote(self.vault_name, safe='')}&file={quote(path, safe='')}"
+        if self.style == "file":
+            return f"{self.vault_uri.rstrip('/')}/{quote(path)}"
+        return None
