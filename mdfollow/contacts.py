@@ -56,10 +56,12 @@ class Linker:
         self._linked: dict[str, Contact] = {}  # contact path -> the contact, linked; path order
         self._contacts: tuple[Contact, ...] = ()
         self._names = _Names()
-        self._reach: dict[str, frozenset[str]] = {}  # note -> the contacts it counts for
+        self._reach: dict[str, _Reach] = {}  # note -> the contacts it counts for
         self._inbound: dict[str, set[str]] = defaultdict(set)  # contact -> the notes that reach it
-        self._mentions: dict[str, set[str]] = defaultdict(set)  # link target (as resolved) -> notes
-        self._by_path: set[str] = set()  # notes with a link by folder path
+        # Link target (as resolved) -> the notes that name it, and the notes with a link by folder
+        # path: made at the first rename that needs them (a build of every note does not).
+        self._mentions: dict[str, set[str]] | None = None
+        self._by_path: set[str] = set()
 
     @property
     def contacts(self) -> tuple[Contact, ...]:
@@ -76,11 +78,12 @@ class Linker:
             elif old is None or old.note is not note:
                 self._readings[path] = _read(note, self.config)
         redo = {path for path in changes if before[path] is not self._readings.get(path)}
-        for path in redo:
-            self._mention(path, before[path], self._readings.get(path))
+        if self._mentions is not None:
+            for path in redo:
+                self._mention(self._mentions, path, before[path], self._readings.get(path))
         renamed = [path for path in redo if _naming(before[path]) != _naming(self._readings.get(path))]
         if renamed:
-            redo |= self._rename(renamed, before)
+            redo |= self._rename(renamed, before, redo)
         self._link_again(redo)
 
     def vault(self) -> Vault:
@@ -92,18 +95,19 @@ class Linker:
         skipped = sorted(r.note.path for r in readings if r.note.skipped and r.note.problems)
         return Vault(self._contacts, tuple(sorted(problems, key=_problem_order)), tuple(skipped))
 
-    def _mention(self, path: str, old: _Reading | None, new: _Reading | None) -> None:
+    def _mention(self, mentions: dict[str, set[str]], path: str, old: _Reading | None,
+                 new: _Reading | None) -> None:
         for key in _targets(old):
-            self._mentions[key].discard(path)
+            mentions[key].discard(path)
         targets = _targets(new)
         for key in targets:
-            self._mentions[key].add(path)
+            mentions[key].add(path)
         if any("/" in key for key in targets):
             self._by_path.add(path)
         else:
             self._by_path.discard(path)
 
-    def _rename(self, renamed: list[str], before: Mapping[str, _Reading | None]) -> set[str]:
+    def _rename(self, renamed: list[str], before: Mapping[str, _Reading | None], redo: set[str]) -> set[str]:
         """New names for link resolution; the notes whose links may now resolve differently."""
         came_or_went = False
         for path in renamed:
@@ -118,6 +122,12 @@ class Linker:
             came_or_went |= (old is None) != (new is None)
         if came_or_went:
             self._linked = dict(sorted(self._linked.items()))
+        if len(redo) >= len(self._readings) and redo >= self._readings.keys():
+            return set()  # every note is linked again anyway: the first build
+        if self._mentions is None:
+            self._mentions = defaultdict(set)
+            for path, reading in self._readings.items():
+                self._mention(self._mentions, path, None, reading)
         keys = {key for path in renamed for reading in (before[path], self._readings.get(path))
                 for key in _names_of(path, reading)}
         redo = {note for key in keys for note in self._mentions.get(key, ())}
@@ -127,7 +137,7 @@ class Linker:
         """Link again the contacts these notes are, reached before, or reach now."""
         touched = set(paths)
         for path in paths:
-            for target in self._reach.pop(path, ()):
+            for target in self._reach.pop(path, _NOWHERE).targets:
                 self._inbound[target].discard(path)
                 touched.add(target)
             reading = self._readings.get(path)
@@ -140,28 +150,48 @@ class Linker:
             self._contacts = tuple(self._linked.values())
 
     def _add_reach(self, path: str, reading: _Reading) -> frozenset[str]:
-        reach = frozenset(_seen_by(reading, self._names).union(
-            *(_owners(reading, links, self._names) for _, links in reading.promises)))
-        if reach:
+        reach = _reach(reading, self._names)
+        if reach.targets:
             self._reach[path] = reach
-            for target in reach:
+            for target in reach.targets:
                 self._inbound[target].add(path)
-        return reach
+        return reach.targets
 
     def _link(self, base: Contact) -> Contact:
         """The contact with every interaction and promise in the vault that names it."""
         seen: list[Interaction] = []
         promises: set[Promise] = set()
         for path in self._inbound.get(base.path, ()):
-            reading = self._readings[path]
-            if reading.seen is not None and base.path in _seen_by(reading, self._names):
+            reading, reach = self._readings[path], self._reach[path]
+            if reading.seen is not None and base.path in reach.seen:
                 seen.append(reading.seen)
-            promises.update(promise for promise, links in reading.promises
-                            if base.path in _owners(reading, links, self._names))
+            promises.update(promise for (promise, _), owners
+                            in zip(reading.promises, reach.owners, strict=True) if base.path in owners)
         own = [base.last_contact] if base.last_contact else []
         return replace(base, last_contact=max([*(i.date for i in seen), *own], default=None),
                        promises=tuple(sorted(promises, key=lambda p: (p.due, p.source, p.text))),
                        interactions=_newest_first([*base.interactions, *seen]))
+
+
+@dataclass(frozen=True)
+class _Reach:
+    """The contacts a note counts for: as met (an interaction note), and each promise's owners."""
+
+    seen: frozenset[str]
+    owners: tuple[frozenset[str], ...]  # one for each of the reading's promises
+    targets: frozenset[str]  # all of them
+
+
+_NOWHERE = _Reach(frozenset(), (), frozenset())
+
+
+def _reach(reading: _Reading, resolve: _Names) -> _Reach:
+    here = reading.note.path
+    seen = frozenset(p for name in reading.names for p in resolve(name) if p != here)
+    owners = tuple(frozenset(_owners(reading, links, resolve)) for _, links in reading.promises)
+    if not seen and not any(owners):
+        return _NOWHERE
+    return _Reach(seen, owners, seen.union(*owners))
 
 
 @dataclass(frozen=True)
@@ -214,12 +244,6 @@ def _names_of(path: str, reading: _Reading | None) -> set[str]:
     if contact is None:
         return set()
     return {_stem(path).casefold(), contact.name.casefold(), *(a.casefold() for a in contact.aliases)}
-
-
-def _seen_by(reading: _Reading, resolve: _Names) -> set[str]:
-    """The contacts an interaction note counts as met (never itself)."""
-    here = reading.note.path
-    return {p for name in reading.names for p in resolve(name) if p != here} if reading.seen else set()
 
 
 def _owners(reading: _Reading, links: tuple[str, ...], resolve: _Names) -> set[str]:

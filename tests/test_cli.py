@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mdfollow import schedule
-from mdfollow.cli import cli
+from mdfollow.cli import _print_json, cli
 
 from .factories import write_vault
 
@@ -314,3 +316,16 @@ def test_an_export_of_an_unchanged_vault_comes_from_the_index(tmp_path: Path) ->
     (vault / ".mdfollow.toml").write_text('[feed]\nname = "Renamed"\n', encoding="utf-8")
     renamed = subprocess.run(command, capture_output=True, check=True)
     assert b"NAME:Renamed" in renamed.stdout and b" icalendar\n" in renamed.stderr
+
+
+flat_value = st.one_of(st.none(), st.booleans(), st.integers(),
+                       st.text(alphabet=st.sampled_from('ab{}[],:" \n\\é')))
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=5), flat_value, min_size=1, max_size=4), max_size=4))
+def test_json_listings_are_laid_out_as_json_dumps_lays_them_out(items: list[dict[str, object]]) -> None:
+    printed: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("click.echo", lambda text: printed.append(text))
+        _print_json(items)
+    assert printed == [json.dumps(items, ensure_ascii=False, indent=2)]

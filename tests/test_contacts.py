@@ -265,3 +265,22 @@ def test_an_edit_links_again_only_the_contacts_it_reaches() -> None:
     linker.update({"Daily/2026-11-02.md": None})
     assert linker.contacts[0] is unchanged  # Jane was not reached: not linked again
     assert linker.contacts[1].last_contact == D(2026, 11, 1)
+
+
+def test_a_contact_that_comes_later_is_found_by_links_through_its_folder() -> None:
+    config = Config()
+
+    def parsed(path: str, text: str) -> Note:
+        return parse_note(path, text, config.spellings)
+
+    linker = Linker(config)
+    notes = {"People/Sam.md": parsed("People/Sam.md", "---\nname: Sam\ncadence: 30d\n---\n"),
+             "Daily/2026-11-01.md": parsed("Daily/2026-11-01.md", "met [[People/Jane Doe]] and [[Sam]]\n")}
+    linker.update(notes)
+    for path, text in (("People/Sam.md", "---\nname: Samuel\ncadence: 30d\n---\n"),  # a rename first
+                       ("People/Jane Doe.md", "---\ncadence: 30d\n---\n")):
+        notes[path] = parsed(path, text)
+        linker.update({path: notes[path]})
+    assert linker.vault() == build_vault(list(notes.values()), config)
+    assert [(c.name, c.last_contact) for c in linker.contacts] == [("Jane Doe", D(2026, 11, 1)),
+                                                                    ("Samuel", D(2026, 11, 1))]
