@@ -13,7 +13,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,13 +81,13 @@ class Index:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS notes "
                        "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)")
-            for table in ("vaults", "feeds", "exports"):  # one kept value each: see `_keep`
+            for table in ("vaults", "states", "feeds", "exports"):  # one kept value each: see `_keep`
                 db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
             db.execute(f"PRAGMA user_version = {SCHEMA}")
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
                 with _transaction(db):
-                    for table in ("notes", "vaults", "feeds", "exports"):
+                    for table in ("notes", "vaults", "states", "feeds", "exports"):
                         db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
@@ -104,11 +104,19 @@ class Index:
         except (sqlite3.Error, OSError) as error:
             self.warn(f"could not rebuild the index ({error}); reading without it")
 
-    def entries(self) -> dict[str, Entry]:
+    def entries(self, paths: Collection[str] | None = None) -> dict[str, Entry]:
+        """The kept parses: of every note, or of these."""
         if self.db is None:
             return {}
+        query = "SELECT path, size, mtime_ns, note FROM notes"
         try:
-            rows = self.db.execute("SELECT path, size, mtime_ns, note FROM notes").fetchall()
+            if paths is None:
+                rows = self.db.execute(query).fetchall()
+            else:
+                ordered, rows = sorted(paths), []
+                for start in range(0, len(ordered), 500):  # SQLite limits a query's parameters
+                    chunk = ordered[start:start + 500]
+                    rows += self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
         except sqlite3.Error as error:
             self.warn(f"cannot read the index ({error}); reading without it")
             self.db = None
@@ -133,9 +141,22 @@ class Index:
         found = self._kept("vaults", key)
         return found if isinstance(found, Vault) else None
 
-    def store_vault(self, key: str, vault: Vault) -> None:
-        """Keep only the latest built vault: the next run with nothing changed starts there."""
+    def store_vault(self, key: str, vault: Vault, state: object) -> None:
+        """Keep only the latest built vault: the next run with nothing changed starts there,
+        and one with a few notes changed patches it (`state`: what it was built from)."""
         self._keep("vaults", key, vault)
+        self._keep("states", key, state)
+
+    def kept_vault(self) -> tuple[Vault, object] | None:
+        """The latest kept vault, whatever its key, and what it was built from."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT vaults.key FROM vaults JOIN states USING (key)").fetchone()
+        except sqlite3.Error:
+            return None
+        vault = self.vault(row[0]) if row else None
+        return (vault, self._kept("states", row[0])) if vault is not None else None
 
     def rendered_events(self, key: str) -> Rendered:
         """The calendar events rendered last time (see `feed.render_feed`), if kept."""

@@ -158,19 +158,75 @@ class Linker:
         return reach.targets
 
     def _link(self, base: Contact) -> Contact:
-        """The contact with every interaction and promise in the vault that names it."""
-        seen: list[Interaction] = []
-        promises: set[Promise] = set()
-        for path in self._inbound.get(base.path, ()):
-            reading, reach = self._readings[path], self._reach[path]
-            if reading.seen is not None and base.path in reach.seen:
-                seen.append(reading.seen)
-            promises.update(promise for (promise, _), owners
-                            in zip(reading.promises, reach.owners, strict=True) if base.path in owners)
-        own = [base.last_contact] if base.last_contact else []
-        return replace(base, last_contact=max([*(i.date for i in seen), *own], default=None),
-                       promises=tuple(sorted(promises, key=lambda p: (p.due, p.source, p.text))),
-                       interactions=_newest_first([*base.interactions, *seen]))
+        return _link(base, ((self._readings[p], self._reach[p]) for p in self._inbound.get(base.path, ())))
+
+
+def patch_vault(vault: Vault, changes: Mapping[str, tuple[Note | None, Note | None]],
+                load: Callable[[set[str]], Mapping[str, Note]], config: Config) -> Vault | None:
+    """What `build_vault` makes of the notes `vault` was built from after `changes` (each
+    note's old and new state; None: absent), or None when every note must be linked again
+    (a contact renamed, come or gone).
+
+    Only the contacts the changed notes reached or reach now are linked again, from the
+    notes `load` gives: those their interactions and promises came from.
+    """
+    old = {path: _read(note, config) for path, (note, _) in changes.items() if note is not None}
+    new = {path: _read(note, config) for path, (_, note) in changes.items() if note is not None}
+    if any(_naming(old.get(path)) != _naming(new.get(path)) for path in changes):
+        return None
+    names = _Names()
+    for contact in vault.contacts:
+        names.add(contact)
+    linked = {contact.path: contact for contact in vault.contacts}
+    reached = {target for r in (*old.values(), *new.values()) for target in _reach(r, names).targets}
+    touched = linked.keys() & {*changes, *reached}
+    inbound = {path: {path, *_sources(linked[path]), *new} for path in touched}
+    unchanged = {p for paths in inbound.values() for p in paths} - changes.keys()
+    readings = {path: _read(note, config) for path, note in load(unchanged).items()}
+    if not unchanged <= readings.keys():
+        return None
+    readings.update(new)
+    for path in touched:
+        sources = [readings[p] for p in inbound[path] if p in readings]
+        linked[path] = _link(readings[path].contact,  # type: ignore[arg-type]
+                             ((r, _reach(r, names)) for r in sources))
+    return Vault(tuple(linked.values()), _patched_problems(vault, changes, new, linked, touched, readings),
+                 tuple(sorted({*(p for p in vault.skipped if p not in changes),
+                               *(p for p, r in new.items() if r.note.skipped and r.note.problems)})))
+
+
+def _patched_problems(vault: Vault, changes: Mapping[str, object], new: Mapping[str, _Reading],
+                      linked: Mapping[str, Contact], touched: set[str],
+                      readings: Mapping[str, _Reading]) -> tuple[Problem, ...]:
+    """The problems of `patch_vault`'s result, in `Linker.vault`'s order."""
+    kept = [p for p in vault.problems
+            if p.path not in changes and not (p.path in touched and p.message == _NEVER_DUE)]
+    found = [p for reading in new.values() for p in reading.problems]
+    never = [_never_due(linked[p], readings[p].cadence_line) for p in touched
+             if _cadence_without_start(linked[p])]
+    return tuple(sorted([*kept, *found, *never], key=_problem_order))
+
+
+def _sources(contact: Contact) -> set[str]:
+    """The notes a linked contact's interactions and promises came from (its own log's lines,
+    `path:line`, are its own; a note linking it is named by path, which ends in `.md`)."""
+    return ({i.source for i in contact.interactions if not i.source.rpartition(":")[2].isdigit()}
+            | {p.source.rpartition(":")[0] for p in contact.promises})
+
+
+def _link(base: Contact, inbound: Iterable[tuple[_Reading, _Reach]]) -> Contact:
+    """The contact with every interaction and promise in the vault that names it."""
+    seen: list[Interaction] = []
+    promises: set[Promise] = set()
+    for reading, reach in inbound:
+        if reading.seen is not None and base.path in reach.seen:
+            seen.append(reading.seen)
+        promises.update(promise for (promise, _), owners
+                        in zip(reading.promises, reach.owners, strict=True) if base.path in owners)
+    own = [base.last_contact] if base.last_contact else []
+    return replace(base, last_contact=max([*(i.date for i in seen), *own], default=None),
+                   promises=tuple(sorted(promises, key=lambda p: (p.due, p.source, p.text))),
+                   interactions=_newest_first([*base.interactions, *seen]))
 
 
 @dataclass(frozen=True)
@@ -189,7 +245,7 @@ def _reach(reading: _Reading, resolve: _Names) -> _Reach:
     here = reading.note.path
     seen = frozenset(p for name in reading.names for p in resolve(name) if p != here)
     owners = tuple(frozenset(_owners(reading, links, resolve)) for _, links in reading.promises)
-    if not seen and not any(owners):
+    if not seen and not owners:
         return _NOWHERE
     return _Reach(seen, owners, seen.union(*owners))
 
@@ -464,10 +520,12 @@ def _cadence_without_start(contact: Contact) -> bool:
             and contact.status == "active")
 
 
+_NEVER_DUE = ("has a cadence but no last contact or met date, so it never falls due; "
+              "add last-contact (it is listed by `stale`)")
+
+
 def _never_due(contact: Contact, line: int) -> Problem:
-    return Problem(contact.path, line, "warning",
-                   "has a cadence but no last contact or met date, so it never falls due; "
-                   "add last-contact (it is listed by `stale`)")
+    return Problem(contact.path, line, "warning", _NEVER_DUE)
 
 
 # --- the rest of the vault: interactions and promises ----------------------------------

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .cache import Index, fingerprint, load_note
 from .config import Config, parse_config
-from .contacts import Vault, build_vault
+from .contacts import Vault, build_vault, patch_vault
 from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
 from .model import Contact, Note, Problem
 
@@ -264,15 +264,64 @@ def _load(vault: Path, config: Config, index: Index | None,
     """The whole vault, and its key in the index (None: too fresh to be kept)."""
     scan = _scan(vault, config)
     key = _vault_key(scan, config) if index is not None else None
-    cached = index.vault(key) if index is not None and key is not None else None
+    if index is None:
+        return _built(vault, config, scan, None, progress), None
+    cached = index.vault(key) if key is not None else None
     if cached is not None:
         return cached, key
-    # In one expression, so the parsed notes are freed before the vault is kept.
-    result = build_vault([known.note for known in _refreshed(vault, config, {}, scan, index, progress,
-                                                             whole=True).values()], config)
-    if index is not None and key is not None:
-        index.store_vault(key, result)
+    result = _patched(vault, config, index, scan) or _built(vault, config, scan, index, progress)
+    if key is not None:
+        index.store_vault(key, result, _State(repr(config), scan.stats))
     return result, key
+
+
+def _built(vault: Path, config: Config, scan: _Scan, index: Index | None, progress: Progress | None) -> Vault:
+    # In one expression, so the parsed notes are freed before the vault is kept.
+    return build_vault([known.note for known in _refreshed(vault, config, {}, scan, index, progress,
+                                                           whole=True).values()], config)
+
+
+PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
+
+
+@dataclass(frozen=True)
+class _State:
+    """What a kept vault was built from, to tell which notes changed since."""
+
+    config: str
+    stats: dict[str, tuple[int, int]]
+
+
+def _patched(vault: Path, config: Config, index: Index, scan: _Scan) -> Vault | None:
+    """The kept vault with the notes changed since it was built taken in, when it can be."""
+    kept = index.kept_vault()
+    if kept is None or scan.unreadable or len(scan.stats) != len(scan.paths):
+        return None
+    old, state = kept
+    if not isinstance(state, _State) or state.config != repr(config):
+        return None
+    changed = {p for p, stat in scan.stats.items() if state.stats.get(p) != stat}
+    changed |= state.stats.keys() - scan.stats.keys()
+    if not changed or len(changed) > PATCH_LIMIT:
+        return None
+    before = {p: load_note(e) for p, e in index.entries(changed & state.stats.keys()).items()
+              if (e.size, e.mtime_ns) == state.stats[p]}
+    if len(before) != len(changed & state.stats.keys()) or None in before.values():
+        return None  # the index no longer has a note as the kept vault saw it
+    fresh = {p: Known(read_note(vault, p, config), *scan.stats[p]) for p in changed if p in scan.stats}
+    result = patch_vault(old, {p: (before.get(p), fresh[p].note if p in fresh else None) for p in changed},
+                         lambda paths: _notes(vault, config, index, scan, paths), config)
+    settled = time.time_ns() - RACY_NS
+    index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
+                 changed - fresh.keys())
+    return result
+
+
+def _notes(vault: Path, config: Config, index: Index, scan: _Scan, paths: set[str]) -> dict[str, Note]:
+    """These notes, from the index when it holds them as they are on disk."""
+    found = {p: load_note(e) for p, e in index.entries(paths).items()
+             if scan.stats.get(p) == (e.size, e.mtime_ns)}
+    return {p: found.get(p) or read_note(vault, p, config) for p in paths if p in scan.stats}
 
 
 Progress = Callable[[list[str]], Iterable[str]]

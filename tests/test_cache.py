@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from mdfollow import vault as vault_module
 from mdfollow.cache import Entry, Index, default_location, fingerprint, load_note
 from mdfollow.config import Config
-from mdfollow.contacts import Vault
+from mdfollow.contacts import Vault, build_vault
 from mdfollow.fields import Interval, spelling_table
 from mdfollow.model import Note
 from mdfollow.vault import load_vault, refresh_notes
@@ -216,5 +217,78 @@ def test_refreshing_known_notes_leaves_the_index_rows_alone_and_forgets_deleted_
         assert known["People/P2.md"].note.fields["last-contact"][0].value == dt.date(2026, 11, 2)
         monkeypatch.setattr(Index, "entries", real)
         assert "People/P5.md" not in db.entries()
+    finally:
+        db.close()
+
+
+# --- a few notes changed: the kept vault is patched ---------------------------------------
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many notes each full build of a vault linked."""
+    seen: list[int] = []
+
+    def counting(notes: list[Note], config: Config) -> Vault:
+        seen.append(len(notes))
+        return build_vault(notes, config)
+
+    monkeypatch.setattr(vault_module, "build_vault", counting)
+    return seen
+
+
+def test_a_few_changed_notes_patch_the_kept_vault(tmp_path: Path, parses: list[str],
+                                                  builds: list[int]) -> None:
+    days = {f"Daily/2026-09-{day:02}.md": f"met [[{'Jane' if day % 2 else 'Sam'}]]\n" for day in range(1, 21)}
+    people = {f"People/{name}.md": f"---\ncadence: 30d\nlast-contact: 2026-08-0{day}\n---\n"
+              for day, name in ((1, "Jane"), (2, "Sam"))}
+    root = write_vault(tmp_path / "v", {**people, **days})
+
+    def save(path: str, text: str | None, when: int = OLD + 60) -> None:
+        if text is None:
+            (root / path).unlink()
+        else:
+            (root / path).write_text(text, encoding="utf-8")
+            os.utime(root / path, (when, when))
+
+    def load() -> tuple[Vault, bool]:
+        """The vault through the index, the same built afresh, and whether the first was built."""
+        db = Index(default_location(root), fingerprint(Config().spellings), pytest.fail)
+        try:
+            count = len(builds)
+            return load_vault(root, Config(), db), len(builds) > count
+        finally:
+            db.close()
+
+    for note in root.rglob("*.md"):
+        os.utime(note, (OLD, OLD))
+    assert load()[1]
+    parses.clear()
+    save("Daily/2026-09-20.md", "met [[Jane]]\n- [ ] call [[Sam]] 📅 2026-12-01\n")
+    save("Daily/2026-11-01.md", "met [[Sam]]\n")  # new
+    save("Daily/2026-09-19.md", None)  # gone
+    patched, built = load()
+    assert not built and sorted(parses) == ["Daily/2026-09-20.md", "Daily/2026-11-01.md"]
+    assert patched == load_vault(root, Config())
+    assert [(c.last_contact, len(c.promises)) for c in patched.contacts] == [
+        (dt.date(2026, 9, 20), 0), (dt.date(2026, 11, 1), 1)]
+    parses.clear()
+    assert load() == (patched, False) and parses == []  # kept as patched: a warm run
+    save("Daily/2026-09-18.md", "met [[Jane]]\n", when=int(time.time()))  # just now: patched, not kept
+    assert load() == (load_vault(root, Config()), False)
+    save("People/Jane.md", "---\nname: Janet\ncadence: 30d\n---\n")  # a new name: built again
+    assert load() == (load_vault(root, Config()), True)
+
+
+def test_a_vault_is_built_again_when_the_index_moved_past_it(vault: Path, builds: list[int]) -> None:
+    db = index(vault, [])
+    try:
+        load_vault(vault, Config(), db)
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+        refresh_notes(vault, Config(), {}, index=db)  # as the watcher does: the row is the new note now
+        again = load_vault(vault, Config(), db)
+        assert builds == [5, 5]  # the old P2 is not to be had, so no patch: built again
+        assert again == load_vault(vault, Config())
     finally:
         db.close()

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdfollow.config import Config
-from mdfollow.contacts import Linker, build_vault
+from mdfollow.contacts import Linker, build_vault, patch_vault
 from mdfollow.fields import Interval
 from mdfollow.model import Note
 from mdfollow.notes import parse_note
@@ -284,3 +284,57 @@ def test_a_contact_that_comes_later_is_found_by_links_through_its_folder() -> No
     assert linker.vault() == build_vault(list(notes.values()), config)
     assert [(c.name, c.last_contact) for c in linker.contacts] == [("Jane Doe", D(2026, 11, 1)),
                                                                     ("Samuel", D(2026, 11, 1))]
+
+
+# --- patch_vault: the vault after a few notes changed, from the notes that matter --------
+
+
+@given(edits, edits)
+@settings(max_examples=300)
+def test_a_patched_vault_is_the_vault_built_afresh(before: list[tuple[str, str | None]],
+                                                   after: list[tuple[str, str | None]]) -> None:
+    config = Config()
+    notes: dict[str, Note] = {}
+    for path, text in before:
+        if text is None:
+            notes.pop(path, None)
+        else:
+            notes[path] = parse_note(path, text, config.spellings)
+    edited = dict(notes)
+    for path, text in after[:3]:
+        if text is None:
+            edited.pop(path, None)
+        else:
+            edited[path] = parse_note(path, text, config.spellings)
+    changes = {p: (notes.get(p), edited.get(p)) for p in notes.keys() | edited.keys()
+               if notes.get(p) is not edited.get(p)}
+    patched = patch_vault(build_vault(list(notes.values()), config), changes,
+                          lambda paths: {p: edited[p] for p in paths if p in edited}, config)
+    assert patched is None or patched == build_vault(list(edited.values()), config)
+
+
+def test_an_edited_daily_note_patches_the_vault_from_the_notes_that_matter() -> None:
+    config = Config()
+    texts = {"People/Jane Doe.md": "---\ncadence: 30d\n---\n- [ ] call [[Jane Doe]] 📅 2026-12-01\n",
+             "People/Sam Lee.md": "---\ncadence: 30d\n---\n",
+             "People/Ana.md": "---\ncadence: 30d\nlast-contact: 2026-10-01\n---\n",
+             "Daily/2026-11-01.md": "met [[Jane Doe]]\n- [ ] send [[Ana]] the deck 📅 2026-11-25\n",
+             "Daily/2026-11-02.md": "met [[Jane Doe]]\n"}
+    notes = {path: parse_note(path, text, config.spellings) for path, text in texts.items()}
+    vault = build_vault(list(notes.values()), config)
+    edited = {**notes, "Daily/2026-11-01.md": parse_note("Daily/2026-11-01.md", "met [[Sam Lee]]\n",
+                                                         config.spellings)}
+    asked: list[set[str]] = []
+
+    def load(paths: set[str]) -> dict[str, Note]:
+        asked.append(paths)
+        return {p: edited[p] for p in paths}
+
+    changes = {"Daily/2026-11-01.md": (notes["Daily/2026-11-01.md"], edited["Daily/2026-11-01.md"])}
+    patched = patch_vault(vault, changes, load, config)
+    assert patched == build_vault(list(edited.values()), config)
+    assert asked == [{"People/Jane Doe.md", "People/Sam Lee.md", "People/Ana.md", "Daily/2026-11-02.md"}]
+    assert [c.last_contact for c in patched.contacts] == [D(2026, 10, 1), D(2026, 11, 2), D(2026, 11, 1)]
+    renamed = {"People/Ana.md": (notes["People/Ana.md"], parse_note("People/Ana.md", "---\nname: Anna\n---\n",
+                                                                    config.spellings))}
+    assert patch_vault(vault, renamed, load, config) is None  # a new name: every link may resolve anew
