@@ -11,7 +11,9 @@ import errno
 import gc
 import hashlib
 import os
+import pickle
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -424,8 +426,8 @@ def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _S
             if cached is not None:
                 found[path] = Known(cached, entry.size, entry.mtime_ns)
     parse = [path for path in missing if path not in found]
-    for path in progress(parse) if progress else parse:
-        found[path] = Known(read_note(vault, path, config), *scan.stats.get(path, (-1, -1)))
+    for path, note in _parsed(vault, config, parse, progress):
+        found[path] = Known(note, *scan.stats.get(path, (-1, -1)))
     if index is not None and (parse or entries):
         index.update([(found[p].note, found[p].size, found[p].mtime_ns) for p in parse
                       if found[p].size >= 0 and found[p].mtime_ns < settled],
@@ -435,3 +437,60 @@ def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _S
         ordered[problem.path] = Known(Note(problem.path, {}, (), (), (), (problem,), is_contact=False,
                                            skipped=True), -1, -1)
     return ordered
+
+
+FORK_FROM = 2000  # notes to parse from which a second process parsing half of them pays off
+
+
+def _parsed(vault: Path, config: Config, paths: list[str],
+            progress: Progress | None) -> Iterator[tuple[str, Note]]:
+    """Each note parsed; many of them, half in a forked process while this one does the rest.
+
+    Fork only where it is safe and cheap: Linux, two cores or more, no other thread running.
+    If the child fails in any way, its half is parsed here.
+    """
+    half = len(paths) // 2 if _can_fork(len(paths)) else len(paths)
+    child = _fork_parsing(vault, config, paths[half:]) if half < len(paths) else None
+    for path in progress(paths[:half]) if progress else paths[:half]:
+        yield path, read_note(vault, path, config)
+    notes = _collect(*child) if child is not None else None
+    if notes is None or len(notes) != len(paths) - half:
+        notes = [read_note(vault, path, config) for path in paths[half:]]
+    yield from zip(paths[half:], notes, strict=True)
+
+
+def _can_fork(count: int) -> bool:
+    import threading
+
+    return (count >= FORK_FROM and sys.platform == "linux" and (os.cpu_count() or 1) > 1
+            and threading.active_count() == 1)
+
+
+def _fork_parsing(vault: Path, config: Config, paths: list[str]) -> tuple[int, int] | None:
+    """A child process parsing `paths` and sending the notes down a pipe: (pid, its read end)."""
+    try:
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit code
+        try:
+            os.close(read_end)
+            notes = [read_note(vault, path, config) for path in paths]
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(notes, pipe, pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(pid: int, read_end: int) -> list[Note] | None:
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            notes = pickle.load(pipe)
+    except Exception:  # a child that died midway: its half is parsed here again
+        notes = None
+    finally:
+        os.waitpid(pid, 0)
+    return notes if isinstance(notes, list) else None

@@ -132,3 +132,70 @@ def test_an_atomic_write_syncs_unless_the_file_is_made_again_anyway(
     assert (tmp_path / "feed.ics").read_bytes() == b"derived"
     assert (tmp_path / "note.md").stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.ics", "note.md"]  # no temp file left
+
+
+# --- a big vault is parsed by two processes ------------------------------------------------
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every vault of two notes or more is parsed half in a child process; the pids forked."""
+    pids: list[int] = []
+    real = os.fork
+
+    def fork() -> int:
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(vault_module, "FORK_FROM", 2)
+    monkeypatch.setattr(os, "fork", fork)
+    return pids
+
+
+def many_notes(root: Path) -> Path:
+    files = {"People/Broken.md": "---\ncadence: [30d\n---\n"}
+    for i in range(1, 21):
+        files[f"People/P{i}.md"] = f"---\ncadence: 30d\nlast-contact: 2026-10-{i:02}\n---\n"
+        files[f"Daily/2026-11-{i:02}.md"] = f"met [[P{i}]]\n- [ ] call [[P{i + 1}]] 📅 2026-12-01\n"
+    return write_vault(root, files)
+
+
+def test_half_the_notes_parsed_by_a_child_make_the_same_vault(tmp_path: Path, forks: list[int]) -> None:
+    root = many_notes(tmp_path)
+    parallel = load_vault(root, Config())
+    assert len(forks) == 1
+    vault_module.FORK_FROM = 10**9  # monkeypatched back by the fixture
+    assert parallel == load_vault(root, Config()) and len(forks) == 1
+    assert len(parallel.contacts) == 20 and parallel.skipped == ("People/Broken.md",)
+
+
+def test_a_child_that_fails_costs_nothing_but_time(tmp_path: Path, forks: list[int],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = many_notes(tmp_path)
+    parent, real = os.getpid(), vault_module.read_note
+
+    def failing_in_the_child(vault: Path, path: str, config: Config) -> Note:
+        if os.getpid() != parent:
+            raise MemoryError
+        return real(vault, path, config)
+
+    monkeypatch.setattr(vault_module, "read_note", failing_in_the_child)
+    assert load_vault(root, Config()) == load_vault(root, Config(), None)
+    assert len(forks) == 2
+
+
+def test_no_child_is_forked_while_another_thread_runs(tmp_path: Path, forks: list[int]) -> None:
+    import threading
+
+    root = many_notes(tmp_path)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        load_vault(root, Config())
+    finally:
+        stop.set()
+        thread.join()
+    assert forks == []
