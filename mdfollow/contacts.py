@@ -145,7 +145,9 @@ class Linker:
                 touched |= self._add_reach(path, reading)
         touched &= self._linked.keys()
         for path in touched:
-            self._linked[path] = self._link(self._readings[path].contact)  # type: ignore[arg-type]
+            linked = self._link(self._readings[path].contact)  # type: ignore[arg-type]
+            if linked != self._linked[path]:  # an equal contact keeps its object: its events stand
+                self._linked[path] = linked
         if touched or len(self._contacts) != len(self._linked):
             self._contacts = tuple(self._linked.values())
 

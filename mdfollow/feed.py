@@ -9,6 +9,7 @@ of being placed on "the next one from today".
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 from collections import defaultdict
@@ -72,6 +73,8 @@ class Events:
     while its entry lives; each call keeps only what the feed still has.
     """
 
+    move_at_most = 0.125  # the share of events moved one by one; more, and all are sorted again
+
     def __init__(self, config: Config, links: Links) -> None:
         self.config, self.links = config, links
         self._own: dict[int, tuple[Contact, FollowUp | None, EventSpec | None]] = {}
@@ -79,18 +82,40 @@ class Events:
         self._holders: dict[int, Contact] = {}  # the contacts with promises, by identity
         self._owners: dict[Promise, list[Contact]] = defaultdict(list)
         self._promises: dict[Promise, EventSpec] = {}
+        self._sorted: list[EventSpec] = []  # the last call's events, in feed order
+        self._gone: list[EventSpec] = []  # what this call drops and adds
+        self._came: list[EventSpec] = []
 
     def __call__(self, contacts: Sequence[Contact]) -> list[EventSpec]:
+        self._gone, self._came = [], []
         birthdays = list(self._own_events(contacts))
         specs = [*self._follow_up_events(contacts), *self._promise_events(contacts), *birthdays]
-        return sorted(specs, key=_FEED_ORDER)
+        if len(self._gone) + len(self._came) > len(self._sorted) * self.move_at_most:
+            self._sorted = sorted(specs, key=_FEED_ORDER)
+        else:  # a few events changed: keep the order, moving only those
+            for spec in self._gone:
+                index = bisect.bisect_left(self._sorted, _FEED_ORDER(spec), key=_FEED_ORDER)
+                while self._sorted[index] is not spec:
+                    index += 1
+                del self._sorted[index]
+            for spec in self._came:
+                bisect.insort(self._sorted, spec, key=_FEED_ORDER)
+        return list(self._sorted)
 
     def _own_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
         """Birthdays; and each contact's current follow-up, kept for `_follow_up_events`."""
-        alarm = self.config.feed.alarm
-        self._own = {id(c): self._own.get(id(c)) or
-                     (c, current(c, self.config), _birthday_event(c, self.links, alarm)) for c in contacts}
-        return (spec for _, _, spec in self._own.values() if spec is not None)
+        own = {}
+        for contact in contacts:
+            entry = self._own.get(id(contact))
+            if entry is None:
+                entry = (contact, current(contact, self.config),
+                         _birthday_event(contact, self.links, self.config.feed.alarm))
+                self._came += [entry[2]] if entry[2] is not None else []
+            own[id(contact)] = entry
+        dropped = (self._own[key][2] for key in self._own.keys() - own.keys())
+        self._gone += [spec for spec in dropped if spec is not None]
+        self._own = own
+        return (spec for _, _, spec in own.values() if spec is not None)
 
     def _follow_up_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
         by_path = {c.path: c for c in contacts}
@@ -100,7 +125,10 @@ class Events:
             kept = self._follow_ups.get(id(contact))
             if kept is None or (kept[1] is not follow_up and kept[1] != follow_up):
                 kept = (contact, follow_up, _follow_up_event(contact, follow_up, self.config, self.links))
+                self._came.append(kept[2])
             made[id(contact)] = kept
+        self._gone += [spec for key, (_, _, spec) in self._follow_ups.items()
+                       if key not in made or made[key][2] is not spec]
         self._follow_ups = made
         return (spec for _, _, spec in made.values())
 
@@ -123,9 +151,12 @@ class Events:
         self._holders = holders
         for promise in touched:
             people = sorted(self._owners[promise], key=attrgetter("path"))
+            if promise in self._promises:
+                self._gone.append(self._promises[promise])
             if people:
                 self._owners[promise] = people
                 self._promises[promise] = _promise_event(promise, people, self.links, self.config.feed.alarm)
+                self._came.append(self._promises[promise])
             else:
                 del self._owners[promise], self._promises[promise]
         return self._promises.values()

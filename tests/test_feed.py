@@ -187,7 +187,8 @@ def test_calendar_name_and_refresh_from_the_config() -> None:
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT30M\r\n" in data
 
 
-printable = st.characters(exclude_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+# Not Cf (format characters): vobject, one of the three parsers checked, drops a U+FEFF.
+printable = st.characters(exclude_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp", "Cf"))
 names = st.text(printable | st.sampled_from(",;\\\n:\"🌸é漢"), min_size=1, max_size=120).filter(
     lambda s: s.strip())
 
@@ -252,11 +253,12 @@ feed_edits = st.lists(st.one_of(
 ), min_size=1, max_size=10)
 
 
-@given(feed_edits, st.sampled_from([None, 1]))
+@given(feed_edits, st.sampled_from([None, 1]), st.sampled_from([0.125, 100.0]))
 def test_events_kept_between_calls_are_the_events_made_afresh(
-        steps: list[tuple[str, str | None]], cap: int | None) -> None:
+        steps: list[tuple[str, str | None]], cap: int | None, move_at_most: float) -> None:
     config, links = Config(max_per_day=cap), Links("obsidian", "v")
     linker, made = Linker(config), Events(config, links)
+    made.move_at_most = move_at_most  # 100: every change moved one by one, as in a big vault
     for path, text in steps:
         linker.update({path: parse_note(path, text, config.spellings) if text is not None else None})
         assert made(linker.contacts) == feed_events(linker.contacts, config, links)
