@@ -123,15 +123,18 @@ class Index:
             return {}
         return {path: Entry(size, mtime, blob) for path, size, mtime, blob in rows}
 
-    def update(self, notes: Iterable[tuple[Note, int, int]], gone: Iterable[str]) -> None:
-        """Store fresh parses (note, size, mtime_ns) and forget deleted notes."""
+    def update(self, notes: Iterable[tuple[Note, int, int]], gone: Iterable[str],
+               pickled: Mapping[str, bytes] | None = None) -> None:
+        """Store fresh parses (note, size, mtime_ns) and forget deleted notes; `pickled`
+        has notes already pickled (by the process that parsed them)."""
         if self.db is None:
             return
+        blobs = pickled or {}
+        rows = ((n.path, size, mtime, blobs.get(n.path) or pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
+                for n, size, mtime in notes)  # streamed: the blobs made here are never all in memory
         try:
             with _transaction(self.db):
-                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",  # streamed:
-                                    ((n.path, size, mtime, pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
-                                     for n, size, mtime in notes))  # 100,000 blobs never all in memory
+                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)", rows)
                 self.db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in gone])
         except sqlite3.Error as error:
             self.warn(f"cannot update the index ({error}); the next run reads those notes again")

@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from .config import Config, normalize_tag
 from .errors import ContactNotFound, InvalidValue
@@ -151,13 +151,14 @@ class Linker:
         if touched or len(self._contacts) != len(self._linked):
             self._contacts = tuple(self._linked.values())
 
-    def _add_reach(self, path: str, reading: _Reading) -> frozenset[str]:
+    def _add_reach(self, path: str, reading: _Reading) -> set[str]:
         reach = _reach(reading, self._names)
-        if reach.targets:
+        targets = reach.targets
+        if targets:
             self._reach[path] = reach
-            for target in reach.targets:
+            for target in targets:
                 self._inbound[target].add(path)
-        return reach.targets
+        return targets
 
     def _link(self, base: Contact) -> Contact:
         return _link(base, ((self._readings[p], self._reach[p]) for p in self._inbound.get(base.path, ())))
@@ -231,25 +232,28 @@ def _link(base: Contact, inbound: Iterable[tuple[_Reading, _Reach]]) -> Contact:
                    interactions=_newest_first([*base.interactions, *seen]))
 
 
-@dataclass(frozen=True)
-class _Reach:
-    """The contacts a note counts for: as met (an interaction note), and each promise's owners."""
+class _Reach(NamedTuple):
+    """The contacts a note counts for: as met (an interaction note), and each promise's owners.
 
-    seen: frozenset[str]
-    owners: tuple[frozenset[str], ...]  # one for each of the reading's promises
-    targets: frozenset[str]  # all of them
+    Tuples, not sets: a vault of 100,000 notes keeps one for every note that links a person.
+    """
+
+    seen: tuple[str, ...]
+    owners: tuple[tuple[str, ...], ...]  # one for each of the reading's promises
+
+    @property
+    def targets(self) -> set[str]:
+        return set(self.seen).union(*self.owners)
 
 
-_NOWHERE = _Reach(frozenset(), (), frozenset())
+_NOWHERE = _Reach((), ())
 
 
 def _reach(reading: _Reading, resolve: _Names) -> _Reach:
     here = reading.note.path
-    seen = frozenset(p for name in reading.names for p in resolve(name) if p != here)
-    owners = tuple(frozenset(_owners(reading, links, resolve)) for _, links in reading.promises)
-    if not seen and not owners:
-        return _NOWHERE
-    return _Reach(seen, owners, seen.union(*owners))
+    seen = tuple({p for name in reading.names for p in resolve(name) if p != here})
+    owners = tuple(tuple(_owners(reading, links, resolve)) for _, links in reading.promises)
+    return _Reach(seen, owners) if seen or owners else _NOWHERE
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -273,7 +274,7 @@ def _load(vault: Path, config: Config, index: Index | None,
         return cached, key
     result = _patched(vault, config, index, scan) or _built(vault, config, scan, index, progress)
     if key is not None:
-        index.store_vault(key, result, _State(repr(config), scan.stats))
+        index.store_vault(key, result, _State.of(config, scan))
     return result, key
 
 
@@ -288,10 +289,22 @@ PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as q
 
 @dataclass(frozen=True)
 class _State:
-    """What a kept vault was built from, to tell which notes changed since."""
+    """What a kept vault was built from, to tell which notes changed since.
+
+    The notes' sizes and mtimes as one string: pickling 100,000 of them as a dict of
+    tuples would cost 20 MB for a moment, at the high-water mark of a cold read.
+    """
 
     config: str
-    stats: dict[str, tuple[int, int]]
+    notes: str  # `_Scan.listing`
+
+    @classmethod
+    def of(cls, config: Config, scan: _Scan) -> _State:
+        return cls(repr(config), scan.listing)
+
+    def stats(self) -> dict[str, tuple[int, int]]:
+        fields = self.notes.split("\0") if self.notes else []
+        return {fields[i]: (int(fields[i + 1]), int(fields[i + 2])) for i in range(0, len(fields), 3)}
 
 
 def _patched(vault: Path, config: Config, index: Index, scan: _Scan) -> Vault | None:
@@ -302,13 +315,14 @@ def _patched(vault: Path, config: Config, index: Index, scan: _Scan) -> Vault | 
     old, state = kept
     if not isinstance(state, _State) or state.config != repr(config):
         return None
-    changed = {p for p, stat in scan.stats.items() if state.stats.get(p) != stat}
-    changed |= state.stats.keys() - scan.stats.keys()
+    stats = state.stats()
+    changed = {p for p, stat in scan.stats.items() if stats.get(p) != stat}
+    changed |= stats.keys() - scan.stats.keys()
     if not changed or len(changed) > PATCH_LIMIT:
         return None
-    before = {p: load_note(e) for p, e in index.entries(changed & state.stats.keys()).items()
-              if (e.size, e.mtime_ns) == state.stats[p]}
-    if len(before) != len(changed & state.stats.keys()) or None in before.values():
+    before = {p: load_note(e) for p, e in index.entries(changed & stats.keys()).items()
+              if (e.size, e.mtime_ns) == stats[p]}
+    if len(before) != len(changed & stats.keys()) or None in before.values():
         return None  # the index no longer has a note as the kept vault saw it
     fresh = {p: Known(read_note(vault, p, config), *scan.stats[p]) for p in changed if p in scan.stats}
     result = patch_vault(old, {p: (before.get(p), fresh[p].note if p in fresh else None) for p in changed},
@@ -338,6 +352,11 @@ class _Scan:
     stats: dict[str, tuple[int, int]]  # size and mtime_ns: a whole stat_result is 10x the memory
     unreadable: list[Problem]
 
+    @cached_property
+    def listing(self) -> str:
+        """Every note with its size and mtime, in one string: path NUL size NUL mtime NUL …"""
+        return "\0".join(f"{p}\0{size}\0{mtime}" for p, (size, mtime) in self.stats.items())
+
 
 def _scan(vault: Path, config: Config) -> _Scan:
     unreadable: list[Problem] = []
@@ -358,8 +377,7 @@ def _vault_key(scan: _Scan, config: Config) -> str | None:
     now = time.time_ns()
     if len(scan.stats) != len(scan.paths) or any(now - mtime <= RACY_NS for _, mtime in scan.stats.values()):
         return None
-    state = "\0".join(f"{p}\0{size}\0{mtime}" for p, (size, mtime) in scan.stats.items())
-    data = "\n".join((fingerprint(config.spellings), repr(config), state, *map(str, scan.unreadable)))
+    data = "\n".join((fingerprint(config.spellings), repr(config), scan.listing, *map(str, scan.unreadable)))
     return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -426,12 +444,15 @@ def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _S
             if cached is not None:
                 found[path] = Known(cached, entry.size, entry.mtime_ns)
     parse = [path for path in missing if path not in found]
-    for path, note in _parsed(vault, config, parse, progress):
+    pickled: dict[str, bytes] = {}
+    for path, note, blob in _parsed(vault, config, parse, progress):
         found[path] = Known(note, *scan.stats.get(path, (-1, -1)))
+        if blob is not None:
+            pickled[path] = blob
     if index is not None and (parse or entries):
         index.update([(found[p].note, found[p].size, found[p].mtime_ns) for p in parse
                       if found[p].size >= 0 and found[p].mtime_ns < settled],
-                     set(entries) - set(scan.paths))
+                     set(entries) - set(scan.paths), pickled)
     ordered = {path: found[path] for path in scan.paths}  # the vault's order, however found
     for problem in scan.unreadable:  # a folder that can't be listed: reported, its notes skipped
         ordered[problem.path] = Known(Note(problem.path, {}, (), (), (), (problem,), is_contact=False,
@@ -443,8 +464,9 @@ FORK_FROM = 2000  # notes to parse from which a second process parsing half of t
 
 
 def _parsed(vault: Path, config: Config, paths: list[str],
-            progress: Progress | None) -> Iterator[tuple[str, Note]]:
-    """Each note parsed; many of them, half in a forked process while this one does the rest.
+            progress: Progress | None) -> Iterator[tuple[str, Note, bytes | None]]:
+    """Each note parsed, and pickled when that came free; many of them, half in a forked
+    process while this one does the rest.
 
     Fork only where it is safe and cheap: Linux, two cores or more, no other thread running.
     If the child fails in any way, its half is parsed here.
@@ -452,11 +474,14 @@ def _parsed(vault: Path, config: Config, paths: list[str],
     half = len(paths) // 2 if _can_fork(len(paths)) else len(paths)
     child = _fork_parsing(vault, config, paths[half:]) if half < len(paths) else None
     for path in progress(paths[:half]) if progress else paths[:half]:
-        yield path, read_note(vault, path, config)
-    notes = _collect(*child) if child is not None else None
-    if notes is None or len(notes) != len(paths) - half:
-        notes = [read_note(vault, path, config) for path in paths[half:]]
-    yield from zip(paths[half:], notes, strict=True)
+        yield path, read_note(vault, path, config), None
+    blobs = _collect(*child) if child is not None else None
+    if blobs is not None and len(blobs) == len(paths) - half:
+        for path, blob in zip(paths[half:], blobs, strict=True):
+            yield path, pickle.loads(blob), blob  # one at a time: a note's worth of unpickler memo
+    else:
+        for path in paths[half:]:
+            yield path, read_note(vault, path, config), None
 
 
 def _can_fork(count: int) -> bool:
@@ -476,21 +501,22 @@ def _fork_parsing(vault: Path, config: Config, paths: list[str]) -> tuple[int, i
     if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit code
         try:
             os.close(read_end)
-            notes = [read_note(vault, path, config) for path in paths]
+            blobs = [pickle.dumps(read_note(vault, path, config), pickle.HIGHEST_PROTOCOL) for path in paths]
             with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(notes, pipe, pickle.HIGHEST_PROTOCOL)
+                pickle.dump(blobs, pipe, pickle.HIGHEST_PROTOCOL)
         finally:
             os._exit(0)
     os.close(write_end)
     return pid, read_end
 
 
-def _collect(pid: int, read_end: int) -> list[Note] | None:
+def _collect(pid: int, read_end: int) -> list[bytes] | None:
+    """The child's pickled notes (each pickled alone: the index keeps them so)."""
     try:
         with os.fdopen(read_end, "rb") as pipe:
-            notes = pickle.load(pipe)
+            blobs = pickle.load(pipe)
     except Exception:  # a child that died midway: its half is parsed here again
-        notes = None
+        blobs = None
     finally:
         os.waitpid(pid, 0)
-    return notes if isinstance(notes, list) else None
+    return blobs if isinstance(blobs, list) else None
