@@ -80,7 +80,7 @@ class Note:
 
     path: str
     fields: dict[str, tuple[Field, ...]]
-    entries: tuple[Entry, ...]
+    entries: tuple[Entry, ...]  # a contact note's log; other notes' dated lines count for no one
     links: tuple[Link, ...]
     tasks: tuple[Task, ...]
     problems: tuple[Problem, ...]

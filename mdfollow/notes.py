@@ -239,13 +239,12 @@ def _scan_body(
                 problems.append(problem)
             if parsed.status != "done":
                 continue
-        dated = _LOG_ITEM.match(line) or _HEADING.match(line)
+        dated = (_LOG_ITEM.match(line) or _HEADING.match(line)) if is_contact else None  # a person's log
         if dated:
             try:
                 entries.append(Entry(number, parse_date(dated["date"]), line.strip()))
             except InvalidValue as error:
-                if is_contact:
-                    problems.append(Problem(path, number, "error", str(error)))
+                problems.append(Problem(path, number, "error", str(error)))
         if "[[" in line:
             links.extend(Link(target, number) for target in _link_targets(line))
     return tuple(entries), tuple(links), tuple(tasks), tuple(problems)

@@ -118,7 +118,7 @@ def _make_folder(folder: Path) -> None:
         return
     if folder.exists():
         raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder))
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=folder.name != STATE_FOLDER)  # never the vault itself, if it was deleted
     if folder.name == STATE_FOLDER:
         (folder / ".gitignore").write_text("# mdfollow's generated files: not for git\n*\n",
                                            encoding="utf-8")

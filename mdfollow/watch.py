@@ -92,6 +92,8 @@ class FeedBuilder:
             try:
                 write_atomic(self.output, data, durable=False)  # made again at start
             except OSError as error:
+                if not self.vault.is_dir():
+                    raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping") from None
                 raise OutputError(f"cannot write the feed {self.output}: {error.strerror or error}") from None
             self.feed = data
 

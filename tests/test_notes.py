@@ -158,3 +158,12 @@ def test_a_number_too_long_for_python_is_broken_yaml_not_a_crash() -> None:
     assert parsed.skipped
     assert [(p.line, p.severity) for p in parsed.problems] == [(2, "error")]  # the block's first line
     assert "4300" in parsed.problems[0].message and parsed.problems[0].message.endswith("note skipped")
+
+
+def test_only_a_contact_notes_dated_lines_are_its_log() -> None:
+    body = "- 2026-11-01 coffee with [[Jane]]\n## 2026-11-02\n- 2026-02-30 a typo\n"
+    daily = note(body, path="Daily/ideas.md")
+    person = note("---\ncadence: 30d\n---\n" + body)
+    assert daily.entries == () and daily.problems == () and [link.target for link in daily.links] == ["Jane"]
+    assert [e.date.isoformat() for e in person.entries] == ["2026-11-01", "2026-11-02"]
+    assert [p.line for p in person.problems] == [6]

@@ -199,3 +199,11 @@ def test_no_child_is_forked_while_another_thread_runs(tmp_path: Path, forks: lis
         stop.set()
         thread.join()
     assert forks == []
+
+
+def test_a_state_folder_is_never_made_in_a_vault_that_is_gone(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        write_atomic(tmp_path / "gone" / ".mdfollow" / "follow-ups.ics", b"feed")
+    assert not (tmp_path / "gone").exists()
+    write_atomic(tmp_path / "out" / "deep" / "feed.ics", b"feed")  # any other folder is made
+    assert (tmp_path / "out" / "deep" / "feed.ics").read_bytes() == b"feed"

@@ -7,12 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mdfollow import vault as vault_module
 from mdfollow import watch as watch_module
 from mdfollow.config import Config
+from mdfollow.errors import VaultNotFound
+from mdfollow.feed import render_feed
 from mdfollow.links import Links
 from mdfollow.watch import FeedBuilder
 
@@ -176,3 +179,17 @@ def test_a_save_whose_event_said_nothing_is_found_once_saves_go_quiet(
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive() and failures == []
+
+
+def test_a_vault_deleted_during_a_rebuild_stops_the_watcher_and_stays_deleted(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = builder_for(vault)
+
+    def deleting(*args: Any) -> Any:
+        shutil.rmtree(vault)
+        return render_feed(*args)
+
+    monkeypatch.setattr(watch_module, "render_feed", deleting)
+    with pytest.raises(VaultNotFound, match="is gone; stopping"):
+        builder.rebuild()
+    assert not vault.exists()
