@@ -493,10 +493,12 @@ def _can_fork(count: int) -> bool:
 
 def _fork_parsing(vault: Path, config: Config, paths: list[str]) -> tuple[int, int] | None:
     """A child process parsing `paths` and sending the notes down a pipe: (pid, its read end)."""
+    read_end, write_end = os.pipe()
     try:
-        read_end, write_end = os.pipe()
         pid = os.fork()
     except OSError:
+        os.close(read_end)
+        os.close(write_end)
         return None
     if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit code
         try:

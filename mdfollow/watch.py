@@ -190,8 +190,8 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
                 stop.wait(left)  # debounce: until `debounce` has passed since the latest event
             if stop.is_set():
                 break
-            paths = changes.take()
-            _rebuild(builder, paths, log, on_change)
+            paths = changes.take()  # empty: events that came after the last take named no note
+            _rebuild(builder, paths, log, on_change, only_news=paths == set())
             owed = paths is not None
     finally:
         observer.stop()
@@ -200,7 +200,7 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
 
 def _rebuild(builder: FeedBuilder, paths: set[str] | None, log: Report | None,
              on_change: Callable[[bytes], None] | None, *, only_news: bool = False) -> None:
-    """Rebuild and say so; `only_news`: say nothing when nothing changed (the look after a save)."""
+    """Rebuild and say so; `only_news`: say nothing when nothing changed (a look just in case)."""
     started = time.perf_counter()
     before = builder.feed
     changed = builder.rebuild(paths)
