@@ -150,16 +150,22 @@ def mdfollow(vault: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "mdfollow", "--vault", str(vault), *TODAY, *args]
 
 
+def env(cache: Path) -> dict[str, str]:
+    """A process of mdfollow gets its own index. It also starts in `cache`, outside the source
+    tree, so that it runs the installed package: `-m` would import the tree's, compiling it
+    again on every start wherever PYTHONDONTWRITEBYTECODE is set."""
+    cache.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)}
+
+
 def run_process(command: list[str], cache: Path) -> None:
-    subprocess.run(command, capture_output=True, check=False,
-                   env={**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)})
+    subprocess.run(command, capture_output=True, check=False, env=env(cache), cwd=cache)
 
 
 def peak_rss(vault: Path, cache: Path, *args: str) -> float:
     """MiB, of `mdfollow ARGS` run in a fresh process."""
     done = subprocess.run([sys.executable, "-c", PEAK_RSS, "--vault", str(vault), *TODAY, *args],
-                          capture_output=True, text=True, check=False,
-                          env={**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)})
+                          capture_output=True, text=True, check=False, env=env(cache), cwd=cache)
     return int(done.stderr.splitlines()[-1].split()[1]) / 1024
 
 
@@ -179,9 +185,8 @@ def watcher_latency(vault: Path, cache: Path, edits: int) -> tuple[float, float]
     feed = vault / ".mdfollow" / "follow-ups.ics"
     feed.unlink(missing_ok=True)
     command = mdfollow(vault, "watch", "--debounce", str(int(debounce * 1000)))
-    watcher = subprocess.Popen(command,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "MDFOLLOW_CACHE_DIR": str(cache)})
+    watcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               env=env(cache), cwd=cache)
     assert watcher.stdout is not None
     watcher.stdout.readline()  # "Watching …": the first feed is written
     note = next(p for p in sorted((vault / "People").glob("*.md")) if b"cadence: [" not in p.read_bytes())
