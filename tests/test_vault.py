@@ -207,3 +207,12 @@ def test_a_state_folder_is_never_made_in_a_vault_that_is_gone(tmp_path: Path) ->
     assert not (tmp_path / "gone").exists()
     write_atomic(tmp_path / "out" / "deep" / "feed.ics", b"feed")  # any other folder is made
     assert (tmp_path / "out" / "deep" / "feed.ics").read_bytes() == b"feed"
+
+
+def test_notes_are_listed_folder_by_folder_and_links_to_folders_are_not_walked(tmp_path: Path) -> None:
+    write_vault(tmp_path, {"b.md": "", "a/z.md": "", "a/b/c.md": "", "Z.md": "", "c/x.md": "",
+                           "elsewhere/far.md": ""})
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "y.md").symlink_to(tmp_path / "b.md")
+    assert list(note_paths(tmp_path, ())) == ["Z.md", "b.md", "y.md", "a/z.md", "a/b/c.md", "c/x.md",
+                                              "elsewhere/far.md"]
