@@ -120,7 +120,7 @@ class _Changes(FileSystemEventHandler):
         self.event = threading.Event()
         self.last = 0.0  # time.monotonic() of the latest event
         self._lock = threading.Lock()
-        self._paths: set[str] | None = None  # None: look at everything (a folder changed; at first)
+        self._paths: set[str] | None = set()  # None: a folder changed, look at everything
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -174,8 +174,9 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
     """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`."""
     changes = _Changes(builder.vault)
     observer = start_observer(builder.vault, changes, builder.report)
-    changes.event.set()  # catch up: a save made before the observer ran has no event of its own
-    owed = False  # a look at the whole vault, for events lost or never sent, once all is quiet
+    # A look at the whole vault, once all is quiet: for events lost or never sent, and at first
+    # for saves made before the observer ran, which have no event of their own.
+    owed = True
     try:
         while not stop.is_set():
             if not changes.event.wait(timeout=LOOK_AGAIN_AFTER if owed else 0.5):
