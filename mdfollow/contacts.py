@@ -86,6 +86,15 @@ class Linker:
             redo |= self._rename(renamed, before, redo)
         self._link_again(redo)
 
+    def mentions(self) -> dict[str, set[str]]:
+        """Which notes name each link target; made once, on the first rename, unless asked for
+        sooner (the watcher does, right after its first build, so no save waits for it)."""
+        if self._mentions is None:
+            self._mentions = defaultdict(set)
+            for path, reading in self._readings.items():
+                self._mention(self._mentions, path, None, reading)
+        return self._mentions
+
     def vault(self) -> Vault:
         """The contacts and every problem found."""
         readings = self._readings.values()
@@ -124,13 +133,10 @@ class Linker:
             self._linked = dict(sorted(self._linked.items()))
         if len(redo) >= len(self._readings) and redo >= self._readings.keys():
             return set()  # every note is linked again anyway: the first build
-        if self._mentions is None:
-            self._mentions = defaultdict(set)
-            for path, reading in self._readings.items():
-                self._mention(self._mentions, path, None, reading)
+        mentions = self.mentions()
         keys = {key for path in renamed for reading in (before[path], self._readings.get(path))
                 for key in _names_of(path, reading)}
-        redo = {note for key in keys for note in self._mentions.get(key, ())}
+        redo = {note for key in keys for note in mentions.get(key, ())}
         return redo | self._by_path if came_or_went else redo
 
     def _link_again(self, paths: set[str]) -> None:

@@ -85,6 +85,7 @@ class FeedBuilder:
 
     def _write_feed(self, changed: list[str]) -> None:
         self._linker.update({path: self._notes.get(path) for path in changed})
+        self._linker.mentions()  # after the first build, not on the first rename
         contacts = self._linker.contacts
         data, self._rendered = render_feed(self._events(contacts), self.config,
                                            self.links.vault_name, self._rendered)

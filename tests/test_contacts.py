@@ -338,3 +338,15 @@ def test_an_edited_daily_note_patches_the_vault_from_the_notes_that_matter() -> 
     renamed = {"People/Ana.md": (notes["People/Ana.md"], parse_note("People/Ana.md", "---\nname: Anna\n---\n",
                                                                     config.spellings))}
     assert patch_vault(vault, renamed, load, config) is None  # a new name: every link may resolve anew
+
+
+def test_the_linker_knows_which_notes_name_each_link_target() -> None:
+    config = Config()
+    texts = {"People/Jane Doe.md": "---\ncadence: 30d\n---\n- [ ] call [[Sam]] 📅 2026-12-01\n",
+             "Daily/2026-11-01.md": "met [[Jane Doe]] and [[people/jane doe.md]]\n",
+             "Notes/Idea.md": "not a meeting: [[Jane Doe]]\n"}
+    linker = Linker(config)
+    linker.update({path: parse_note(path, text, config.spellings) for path, text in texts.items()})
+    assert {key: paths for key, paths in linker.mentions().items() if paths} == {
+        "jane doe": {"Daily/2026-11-01.md"}, "people/jane doe": {"Daily/2026-11-01.md"},
+        "sam": {"People/Jane Doe.md"}}
