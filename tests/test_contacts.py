@@ -247,13 +247,17 @@ def test_the_linker_builds_what_build_vault_builds_after_every_edit(
         assert linker.vault() == build_vault(list(notes.values()), config)
 
 
-def test_an_edit_links_again_only_the_contacts_it_reaches() -> None:
-    config = Config()
-    texts = {"People/Jane Doe.md": "---\ncadence: 30d\n---\n",
-             "People/Sam Lee.md": "---\ncadence: 30d\n---\n",
-             "Daily/2026-11-01.md": "met [[Jane Doe]]\n"}
+def linked(texts: dict[str, str], config: Config) -> Linker:
     linker = Linker(config)
     linker.update({path: parse_note(path, text, config.spellings) for path, text in texts.items()})
+    return linker
+
+
+def test_an_edit_links_again_only_the_contacts_it_reaches() -> None:
+    config = Config()
+    linker = linked({"People/Jane Doe.md": "---\ncadence: 30d\n---\n",
+                     "People/Sam Lee.md": "---\ncadence: 30d\n---\n",
+                     "Daily/2026-11-01.md": "met [[Jane Doe]]\n"}, config)
     jane, sam = linker.contacts
     linker.update({"Daily/2026-11-01.md": parse_note("Daily/2026-11-01.md", "met [[Sam Lee]]\n",
                                                      config.spellings)})
@@ -341,12 +345,9 @@ def test_an_edited_daily_note_patches_the_vault_from_the_notes_that_matter() -> 
 
 
 def test_the_linker_knows_which_notes_name_each_link_target() -> None:
-    config = Config()
-    texts = {"People/Jane Doe.md": "---\ncadence: 30d\n---\n- [ ] call [[Sam]] 📅 2026-12-01\n",
-             "Daily/2026-11-01.md": "met [[Jane Doe]] and [[people/jane doe.md]]\n",
-             "Notes/Idea.md": "not a meeting: [[Jane Doe]]\n"}
-    linker = Linker(config)
-    linker.update({path: parse_note(path, text, config.spellings) for path, text in texts.items()})
+    linker = linked({"People/Jane Doe.md": "---\ncadence: 30d\n---\n- [ ] call [[Sam]] 📅 2026-12-01\n",
+                     "Daily/2026-11-01.md": "met [[Jane Doe]] and [[people/jane doe.md]]\n",
+                     "Notes/Idea.md": "not a meeting: [[Jane Doe]]\n"}, Config())
     assert {key: paths for key, paths in linker.mentions().items() if paths} == {
         "jane doe": {"Daily/2026-11-01.md"}, "people/jane doe": {"Daily/2026-11-01.md"},
         "sam": {"People/Jane Doe.md"}}

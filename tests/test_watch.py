@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -155,18 +156,25 @@ def test_a_rebuild_reads_the_named_notes_and_catches_what_events_missed(
     assert builder.rebuild(set()) == [] and len(feeds) == 3  # nothing changed: nothing written
 
 
-def watching_in_a_thread(builder: FeedBuilder) -> tuple[threading.Event, threading.Thread, list[Exception]]:
+@contextlib.contextmanager
+def watching_in_a_thread(builder: FeedBuilder) -> Iterator[None]:
+    """`watch` runs in a thread for the block, then must stop cleanly, having raised nothing."""
     stop, failures = threading.Event(), []
 
     def run() -> None:
         try:
             watch_module.watch(builder, stop, 0.05)
-        except Exception as error:  # reported by the caller's assertion
+        except Exception as error:  # asserted on below
             failures.append(error)
 
     thread = threading.Thread(target=run)
     thread.start()
-    return stop, thread, failures
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive() and failures == []
 
 
 def test_a_save_made_before_the_watch_began_is_taken_in_once_all_is_quiet(
@@ -175,13 +183,8 @@ def test_a_save_made_before_the_watch_began_is_taken_in_once_all_is_quiet(
     builder.rebuild()
     (vault / "People/Sam.md").write_text(note("Samuel"), encoding="utf-8")  # no observer yet
     monkeypatch.setattr(watch_module, "LOOK_AGAIN_AFTER", 0.2)
-    stop, thread, failures = watching_in_a_thread(builder)
-    try:
+    with watching_in_a_thread(builder):
         until_feed(vault, {"Follow up: Jane", "Follow up: Samuel"})
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive() and failures == []
 
 
 def test_a_save_whose_event_said_nothing_is_found_once_saves_go_quiet(
@@ -190,16 +193,10 @@ def test_a_save_whose_event_said_nothing_is_found_once_saves_go_quiet(
     builder.rebuild()
     monkeypatch.setattr(watch_module._Changes, "take", lambda self: set())  # events name no note
     monkeypatch.setattr(watch_module, "LOOK_AGAIN_AFTER", 0.2)
-
-    stop, thread, failures = watching_in_a_thread(builder)
-    try:
+    with watching_in_a_thread(builder):
         time.sleep(0.2)  # the observer is running
         (vault / "People/Jane.md").write_text(note("Janet"), encoding="utf-8")
         until_feed(vault, {"Follow up: Janet", "Follow up: Sam"})
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive() and failures == []
 
 
 def test_a_vault_deleted_during_a_rebuild_stops_the_watcher_and_stays_deleted(
