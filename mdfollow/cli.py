@@ -135,6 +135,7 @@ class Session:
 
 
 def _twice(vault: Vault) -> tuple[Vault, Vault]:
+    """A vault in the (vault read, result) shape `Session._read` takes, when it is both."""
     return vault, vault
 
 
