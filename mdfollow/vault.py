@@ -242,7 +242,7 @@ def load_feed(vault: Path, config: Config, links: Links, index: Index | None = N
     """The vault and its calendar feed; when neither changed since the last export, the feed
     comes straight from the index, without even importing icalendar (a tenth of a second)."""
     loaded, key = _load(vault, config, index, progress)
-    if index is None or key is None:
+    if index is None or key is None:  # a note saved just now: nothing is kept
         return loaded, feed_with_index(loaded.contacts, config, links, index)
     feed_key = hashlib.sha256("\n".join((key, repr(config), repr(links), _renderer())).encode()).hexdigest()
     data = index.feed(feed_key)
@@ -315,14 +315,17 @@ def _patched(vault: Path, config: Config, index: Index, scan: _Scan) -> Vault | 
     old, state = kept
     if not isinstance(state, _State) or state.config != repr(config):
         return None
-    stats = state.stats()
+    try:
+        stats = state.stats()
+    except (ValueError, IndexError):  # a damaged state, like any damaged cached value: build again
+        return None
     changed = {p for p, stat in scan.stats.items() if stats.get(p) != stat}
     changed |= stats.keys() - scan.stats.keys()
     if not changed or len(changed) > PATCH_LIMIT:
         return None
-    before = {p: load_note(e) for p, e in index.entries(changed & stats.keys()).items()
-              if (e.size, e.mtime_ns) == stats[p]}
-    if len(before) != len(changed & stats.keys()) or None in before.values():
+    known = changed & stats.keys()
+    before = {p: load_note(e) for p, e in index.entries(known).items() if (e.size, e.mtime_ns) == stats[p]}
+    if len(before) != len(known) or None in before.values():
         return None  # the index no longer has a note as the kept vault saw it
     fresh = {p: Known(read_note(vault, p, config), *scan.stats[p]) for p in changed if p in scan.stats}
     result = patch_vault(old, {p: (before.get(p), fresh[p].note if p in fresh else None) for p in changed},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -290,5 +291,20 @@ def test_a_vault_is_built_again_when_the_index_moved_past_it(vault: Path, builds
         again = load_vault(vault, Config(), db)
         assert builds == [5, 5]  # the old P2 is not to be had, so no patch: built again
         assert again == load_vault(vault, Config())
+    finally:
+        db.close()
+
+
+def test_a_damaged_kept_state_means_building_again(vault: Path, builds: list[int]) -> None:
+    db = index(vault, [])
+    try:
+        load_vault(vault, Config(), db)
+        damaged = vault_module._State(repr(Config()), "People/P1.md\0not a size\0?")
+        with sqlite3.connect(default_location(vault)) as raw:
+            raw.execute("UPDATE states SET value = ?", (pickle.dumps(damaged),))
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+        assert load_vault(vault, Config(), db) == load_vault(vault, Config())
+        assert builds == [5, 5, 5]  # built again, not patched from a state it cannot read
     finally:
         db.close()
