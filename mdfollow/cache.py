@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .contacts import Vault
 from .model import Note
+from .state import vault_id
 
 if TYPE_CHECKING:
     from .feed import Rendered  # not imported at run time: icalendar is heavy
@@ -40,8 +41,7 @@ def default_location(vault: Path) -> Path:
     base = os.environ.get("MDFOLLOW_CACHE_DIR")
     cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     root = Path(base) if base else Path(cache_home) / "mdfollow"
-    digest = hashlib.sha256(str(vault.resolve()).encode("utf-8")).hexdigest()[:16]
-    return root / digest / "index.sqlite"
+    return root / vault_id(vault) / "index.sqlite"
 
 
 def fingerprint(spellings: Mapping[str, str]) -> str:

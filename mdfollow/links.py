@@ -6,6 +6,7 @@ Apart from `feed` so that knowing the links does not import icalendar.
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -25,3 +26,8 @@ class Links:
         if self.style == "file":
             return f"{self.vault_uri.rstrip('/')}/{quote(path)}"
         return None
+
+
+def contact_id(path: str) -> str:
+    """A contact's id in URLs (`/c/<id>`): stable while the note keeps its path, and no name."""
+    return hashlib.sha256(f"contact\x1f{path}".encode()).hexdigest()[:16]

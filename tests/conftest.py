@@ -1,4 +1,5 @@
-"""Every test gets its own index folder, so no test reads another's cache or the user's.
+"""Every test gets its own index, state and user-config folders, so no test reads another's
+cache, state or config, or the user's.
 
 Hypothesis's per-example deadline and its too-slow health check are wall-clock
 assertions: on a loaded machine they fail tests that are right. Speed is measured in
@@ -21,3 +22,12 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("MDFOLLOW_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`$XDG_STATE_HOME` (feed state, tokens, pairings) and `$XDG_CONFIG_HOME` (user config)."""
+    folder = tmp_path_factory.mktemp("xdg")
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "config"))
+    return folder / "state"
