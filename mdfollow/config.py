@@ -40,6 +40,13 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class ServeConfig:
+    """Where `serve` is reachable from outside (`[serve]`)."""
+
+    public_url: str | None = None  # e.g. "https://notes.example.org": feed events link to pages there
+
+
+@dataclass(frozen=True)
 class Config:
     default_cadence: Interval | None = None
     tag_cadences: Mapping[str, Interval] = field(default_factory=dict)
@@ -49,6 +56,7 @@ class Config:
     first_follow_up: Interval = ONE_DAY
     template_folders: tuple[str, ...] = ("Templates", "templates")
     feed: FeedConfig = field(default_factory=FeedConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     autocommit: bool = False  # [git] autocommit: every writing command commits what it wrote
     max_per_day: int | None = None  # the daily cap on cadence, first and sequence follow-ups
     draft_name: str | None = None  # [draft] name: who signs the drafts
@@ -56,7 +64,7 @@ class Config:
 
 
 _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
-             "template-folders", "feed", "git", "max-per-day", "draft"}
+             "template-folders", "feed", "serve", "git", "max-per-day", "draft"}
 
 
 def parse_config(text: str, source: str) -> Config:
@@ -83,6 +91,7 @@ def parse_config(text: str, source: str) -> Config:
         template_folders=_strings(data.get("template-folders", ["Templates", "templates"]),
                                   source, "template-folders"),
         feed=_feed(_table(data, "feed", source), source),
+        serve=_serve(_table(data, "serve", source), source),
         autocommit=_autocommit(_table(data, "git", source), source),
         max_per_day=_positive_int(data["max-per-day"], source, "max-per-day") if "max-per-day" in data
         else None,
@@ -116,6 +125,15 @@ def _feed(table: Mapping[str, object], source: str) -> FeedConfig:
         refresh=_refresh(table.get("refresh", "1h"), source),
         alarm=_alarm(table.get("alarm"), source),
     )
+
+
+def _serve(table: Mapping[str, object], source: str) -> ServeConfig:
+    _no_unknown(table, {"public-url"}, source, "serve.")
+    url = _optional_text(table.get("public-url"), source, "serve.public-url")
+    if url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url.strip()):
+        raise ConfigError(f"{source}: serve.public-url must be an http:// or https:// address "
+                          "like \"https://notes.example.org\" (no query or fragment)")
+    return ServeConfig(public_url=url.strip().rstrip("/") if url else None)
 
 
 def _optional_text(value: object, source: str, key: str) -> str | None:

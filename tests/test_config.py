@@ -39,6 +39,9 @@ description = "From my notes"
 link = "file"
 refresh = "30m"
 alarm = "9:05"
+
+[serve]
+public-url = "https://notes.example.org/follow/"
 """
 
 
@@ -59,6 +62,8 @@ def test_every_key_is_read() -> None:
     assert config.spellings[normalize_key("LastChatted")] == "last-contact"
     assert config.feed == FeedConfig(name="People, to call", description="From my notes", link="file",
                                      refresh=dt.timedelta(minutes=30), alarm=dt.time(9, 5))
+    assert config.serve.public_url == "https://notes.example.org/follow"
+    assert Config().serve.public_url is None
 
 
 def test_feed_defaults_and_toml_times() -> None:
@@ -94,6 +99,9 @@ def test_an_empty_file_gives_the_defaults() -> None:
         ("[feed]\nalarm = '25:00'", "feed.alarm must be a time of day"),
         ("[feed]\nname = ''", "feed.name must be a non-empty text"),
         ("[feed]\ncolour = 'red'", "unknown setting feed.colour"),
+        ("[serve]\npublic-url = 'notes.example.org'", "serve.public-url must be an http"),
+        ("[serve]\npublic-url = 'https://x.org/?a=1'", "serve.public-url must be an http"),
+        ("[serve]\nport = 80", "unknown setting serve.port"),
     ],
 )
 def test_mistakes_are_clear_errors(text: str, message: str) -> None:
