@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import threading
 import time
@@ -16,12 +17,15 @@ from mdfollow import vault as vault_module
 from mdfollow import watch as watch_module
 from mdfollow.config import Config
 from mdfollow.errors import VaultNotFound
-from mdfollow.feed import render_feed
 from mdfollow.links import Links
+from mdfollow.publish import Publisher
 from mdfollow.watch import FeedBuilder
 
 from .factories import write_vault
 from .live import Live, summaries, wait_until
+
+TODAY = dt.date(2026, 11, 22)
+PINNED = ("--today", TODAY.isoformat())
 
 
 def note(name: str, extra: str = "") -> str:
@@ -30,12 +34,14 @@ def note(name: str, extra: str = "") -> str:
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    return write_vault(tmp_path / "vault", {"People/Jane.md": note("Jane"), "People/Sam.md": note("Sam")})
+    files = {"People/Jane.md": note("Jane"), "People/Sam.md": note("Sam"),
+             ".mdfollow.toml": "[feed]\nper-day = 600\n"}  # a burst of 500 due on one day: no digest
+    return write_vault(tmp_path / "vault", files)
 
 
 @pytest.fixture
 def watching(vault: Path) -> Iterator[Live]:
-    live = Live(vault, "watch", "--debounce", "50", "-v")
+    live = Live(vault, *PINNED, "watch", "--debounce", "50", "-v")
     live.wait_for_output(r"^Watching ")
     yield live
     assert live.stop() == 0
@@ -127,7 +133,7 @@ def test_an_unwritable_feed_is_a_clear_error(vault: Path, tmp_path: Path) -> Non
 def builder_for(vault: Path) -> FeedBuilder:
     root = vault.resolve()
     return FeedBuilder(root, Config(), Links("obsidian", root.name), root / ".mdfollow/follow-ups.ics",
-                       None, pytest.fail)
+                       None, pytest.fail, today=TODAY)
 
 
 def test_a_rebuild_reads_the_named_notes_and_catches_what_events_missed(
@@ -203,11 +209,13 @@ def test_a_vault_deleted_during_a_rebuild_stops_the_watcher_and_stays_deleted(
         vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     builder = builder_for(vault)
 
+    real = Publisher.make
+
     def deleting(*args: Any) -> Any:
         shutil.rmtree(vault)
-        return render_feed(*args)
+        return real(*args)
 
-    monkeypatch.setattr(watch_module, "render_feed", deleting)
+    monkeypatch.setattr(Publisher, "make", deleting)
     with pytest.raises(VaultNotFound, match="is gone; stopping"):
         builder.rebuild()
     assert not vault.exists()
