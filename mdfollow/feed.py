@@ -15,11 +15,13 @@ See docs/calendar.md.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from operator import attrgetter
 
 import icalendar
@@ -41,6 +43,7 @@ EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)  # SEQUENCE counts minut
 SEQUENCE_MAX = 2**31 - 1
 RETIRED_FOR = 400  # days an ended cycle's UID is remembered, so it is never used again
 DIGEST_NAMES = 30  # names a digest's description lists before "and N more"
+MOVE_AT_MOST = 0.125  # the share of items moved one by one; more, and all are sorted again
 LAST_DAY = dt.date.max - dt.timedelta(days=1)  # an all-day event needs the next day as its end
 
 
@@ -57,7 +60,7 @@ class EventSpec:
     status: str | None = None  # "CANCELLED"
     alarm: dt.time | None = None
 
-    @property
+    @cached_property
     def content(self) -> str:
         """A hash of what clients show: when it changes, SEQUENCE and LAST-MODIFIED move."""
         text = "\x1f".join(map(str, (RENDERER, self.start, self.summary, self.description, self.url,
@@ -141,14 +144,36 @@ class Feed:
         self._promise_order: list[Item] | None = None
         self._birthdays: dict[int, tuple[dt.date, list[Item]]] = {}
         self.rendered: Rendered = {}
+        self.specs: dict[object, tuple[object, EventSpec]] = {}  # see `_Assembly.remembered`
+        self._ranked: list[Item] = []  # every item of the last call, by rank
+        self._ranked_ids: dict[int, Item] = {}
 
     def __call__(self, contacts: Sequence[Contact], today: dt.date, now: dt.datetime,
                  state: FeedState) -> Made:
         items = [*self._follow_ups(contacts), *self._promise_items(contacts),
                  *self._birthday_items(contacts, today)]
-        made, self.rendered = _Assembly(self.config, self.links, today, now, state, self.rendered,
-                                        contacts).run(items)
+        assembly = _Assembly(self.config, self.links, today, now, state, self.rendered, contacts, self.specs)
+        made = assembly.run(self._by_rank(items))
+        self.rendered, self.specs = assembly.rendered, assembly.specs
         return made
+
+    def _by_rank(self, items: list[Item]) -> list[Item]:
+        """The items by rank: sorted again only when many changed, else the few moved."""
+        ids = {id(item): item for item in items}
+        gone = [self._ranked_ids[key] for key in self._ranked_ids.keys() - ids.keys()]
+        came = [ids[key] for key in ids.keys() - self._ranked_ids.keys()]
+        if len(gone) + len(came) > len(self._ranked) * MOVE_AT_MOST:
+            self._ranked = sorted(items, key=_RANK)
+        else:
+            for item in gone:
+                index = bisect.bisect_left(self._ranked, item.rank, key=_RANK)
+                while self._ranked[index] is not item:
+                    index += 1
+                del self._ranked[index]
+            for item in came:
+                bisect.insort(self._ranked, item, key=_RANK)
+        self._ranked_ids = ids
+        return self._ranked
 
     def _follow_ups(self, contacts: Sequence[Contact]) -> Iterator[Item]:
         own = {}
@@ -268,34 +293,57 @@ class _Assembly:
     """Placing, budgeting and stamping the open items of one day (see the module's docstring)."""
 
     def __init__(self, config: Config, links: Links, today: dt.date, now: dt.datetime,
-                 state: FeedState, rendered: Rendered, contacts: Sequence[Contact]) -> None:
+                 state: FeedState, rendered: Rendered, contacts: Sequence[Contact],
+                 specs: dict[object, tuple[object, EventSpec]]) -> None:
         self.config, self.links, self.today, self.state = config, links, today, state
         self.now = now.astimezone(dt.timezone.utc).replace(microsecond=0)
         self.end = min(_plus(today, config.feed.ahead), LAST_DAY)
         self.old = rendered
         self.rendered: Rendered = {}
         self.minimal = config.feed.detail == "minimal"
-        self.contacts = {c.path: c for c in contacts}
-        self.promise_lines = {p.source for c in contacts for p in c.promises}
+        self.all_contacts = contacts
+        self.old_specs = specs
+        self.specs: dict[object, tuple[object, EventSpec]] = {}
         self.items: dict[str, Item] = {}  # by UID, the items made into events
         self.ended: dict[str, Ended] = {}
         self.retired: dict[str, tuple[int, dt.date]] = {}
+
+    @cached_property
+    def contacts(self) -> dict[str, Contact]:
+        """By path: made only when a cycle ended, to tell whether it was done."""
+        return {c.path: c for c in self.all_contacts}
+
+    @cached_property
+    def promise_lines(self) -> set[str]:
+        return {p.source for c in self.all_contacts for p in c.promises}
 
     def uid(self, uid0: str) -> str:
         """The cycle's UID: a cycle that ended and came back gets a new one."""
         retired = self.state.retired.get(uid0)
         return uid0 if retired is None else _uid((uid0, str(retired[0])))
 
-    def run(self, items: Iterable[Item]) -> tuple[Made, Rendered]:
+    def remembered(self, key: object, check: object, make: Callable[[], EventSpec]) -> EventSpec:
+        """An event made by the last call for the same `key` and `check` (the watcher: a save
+        changes a few events; making all 1,000 again would cost more than the rest)."""
+        found = self.specs.get(key) or self.old_specs.get(key)
+        if found is None or found[1] is None or found[0] != check:
+            found = (check, make())
+        self.specs[key] = found
+        return found[1]
+
+    def run(self, items: Iterable[Item]) -> Made:
+        """The feed of these items, in rank order."""
         days: dict[dt.date, list[Item]] = defaultdict(list)
         birthdays = []
+        end, first = self.end, min(self.today, LAST_DAY)
         for item in items:
-            if item.due > self.end:
+            due = item.due
+            if due > end:
                 continue
             if item.kind == "birthday":
                 birthdays.append(item)
             else:
-                days[self._day(item)].append(item)
+                days[due if due > first else first].append(item)
         own: dict[dt.date, list[Item]] = {}
         overflow: dict[dt.date, list[Item]] = {}
         for day, found in days.items():
@@ -317,10 +365,13 @@ class _Assembly:
         added: list[tuple[Item | dt.date, EventSpec]] = []
         cut: list[Item | dt.date] = []
         for entry in fresh:
+            if cut:  # the first that did not fit ends the feed: the rest are further ahead
+                cut.append(entry)
+                continue
             spec = self._digest(entry, overflow[entry], noted=False) if isinstance(entry, dt.date) \
                 else self._spec(entry)
             length = len(self._render(spec))
-            if cut or len(specs) + len(added) + 1 > feed.max_events or size + length > feed.max_bytes:
+            if len(specs) + len(added) + 1 > feed.max_events or size + length > feed.max_bytes:
                 cut.append(entry)
             else:
                 added.append((entry, spec))
@@ -341,23 +392,25 @@ class _Assembly:
                 size -= len(self._render(spec))
                 cut.insert(0, entry)
         specs += [spec for _, spec in added]
-        return self._finish(specs, {s.uid for s in ended}, _count(cut, overflow)), self.rendered
+        return self._finish(specs, {s.uid for s in ended}, _count(cut, overflow))
 
     def _day(self, item: Item) -> dt.date:
         """Where an item shows: on its date, or on today when it is overdue."""
         return min(max(item.due, self.today), LAST_DAY)
 
     def _place(self, found: list[Item]) -> tuple[list[Item], list[Item]]:
-        """A day's own events: those already shown for this due date first, then by rank."""
-        shown = self.state.shown
+        """A day's own events: those already shown for this due date first, then by rank
+        (`found` is in rank order); and the rest, in rank order, for the day's digest."""
+        shown, retired = self.state.shown, self.state.retired
         sticky: list[Item] = []
         rest: list[Item] = []
         for item in found:
-            was = shown.get(self.uid(item.uid0))
+            was = shown.get(item.uid0 if item.uid0 not in retired else self.uid(item.uid0))
             (sticky if was is not None and was.own and was.due == item.due else rest).append(item)
-        ranked = sorted(sticky, key=attrgetter("rank")) + sorted(rest, key=attrgetter("rank"))
         cap = self.config.daily_cap
-        return ranked[:cap], sorted(ranked[cap:], key=attrgetter("rank"))
+        if len(sticky) > cap:  # days that were apart met on today: the cap wins
+            return sticky[:cap], sorted(sticky[cap:] + rest, key=_RANK)
+        return sticky + rest[:cap - len(sticky)], rest[cap - len(sticky):]
 
     def _fresh(self, own: dict[dt.date, list[Item]], birthdays: list[Item], kept: set[int],
                digest_days: set[dt.date]) -> list[Item | dt.date]:
@@ -387,7 +440,7 @@ class _Assembly:
             if uid in still:
                 continue
             self.retired[was.uid0] = (self.state.retired.get(was.uid0, (0, self.today))[0] + 1, self.today)
-            if was.day < self.today and was.kind in ("birthday", "digest"):
+            if was.day < self.today and was.kind == "birthday":
                 continue  # its day passed: it happened, nothing to take back
             if self.config.feed.keep_done > 0:
                 self.ended[uid] = self._end(was)
@@ -467,6 +520,9 @@ class _Assembly:
     def _spec(self, item: Item) -> EventSpec:
         uid = self.uid(item.uid0)
         self.items[uid] = item
+        return self.remembered(id(item), (item, self.today, uid), lambda: self._make_spec(item, uid))
+
+    def _make_spec(self, item: Item, uid: str) -> EventSpec:
         day = self._day(item)
         late = (self.today - item.due).days
         lateness = f" ({late} day{'s' if late != 1 else ''} late)" if late > 0 else ""
@@ -512,8 +568,12 @@ class _Assembly:
 
     def _digest(self, day: dt.date, items: list[Item], *, noted: bool) -> EventSpec:
         """One event for what a day has beyond its own events; `noted`: the budget's note."""
-        names = [i.promise.text if i.promise else i.name for i in items]
-        summary = f"{len(items)} more: {', '.join(names[:3])}{', …' if len(names) > 3 else ''}"
+        check = (self.today, self.uid(_digest_uid0(day)), len(items), *items[:DIGEST_NAMES])
+        return self.remembered(("digest", day, noted), check, lambda: self._make_digest(day, items, noted))
+
+    def _make_digest(self, day: dt.date, items: list[Item], noted: bool) -> EventSpec:
+        names = [i.promise.text if i.promise else i.name for i in items[:3]]
+        summary = f"{len(items)} more: {', '.join(names)}{', …' if len(items) > 3 else ''}"
         when = "today" if day == self.today else f"on {day.isoformat()}"
         lines = [f"Also due {when}:"]
         for item in items[:DIGEST_NAMES]:
@@ -523,14 +583,18 @@ class _Assembly:
             lines.append(f"- {_SUMMARY.get(item.kind, 'Follow up')}: {what}{lateness}")
         if len(items) > DIGEST_NAMES:
             lines.append(f"and {len(items) - DIGEST_NAMES} more")
-        ahead = (day - self.today).days
-        lines.append(f"All of them: mdfollow due{f' --within {ahead}d' if ahead else ''}")
+        # Not the days from today: the line would change, and the event with it, every day.
+        within = "" if day == self.today else f" --within {self.config.feed.ahead}d"
+        lines.append(f"All of them: mdfollow due{within}")
         if noted:
             lines.append(f"Not everything due in the next {self.config.feed.ahead} days fits in this "
                          "calendar ([feed] max-events and max-bytes widen it): mdfollow due --within "
                          f"{self.config.feed.ahead}d lists it all.")
         return EventSpec(self.uid(_digest_uid0(day)), day, _one_line(summary),
                          "" if self.minimal else "\n".join(lines), None, ("digest", "mdfollow"))
+
+
+_RANK = attrgetter("rank")
 
 
 def _digest_uid0(day: dt.date) -> str:

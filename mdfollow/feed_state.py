@@ -106,7 +106,10 @@ def _moment(when: dt.datetime) -> str:
 
 
 def _parse_moment(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z":
+        raise ValueError(text)
+    return dt.datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]),
+                       int(text[13:15]), tzinfo=dt.timezone.utc)  # strptime is 20 times slower
 
 
 def state_path(vault: Path) -> Path:

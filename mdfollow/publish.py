@@ -61,6 +61,7 @@ class Publisher:
     def make(self, contacts: Sequence[Contact], report: Callable[[str], None] | None = None) -> Made:
         """The feed of these contacts now; the state saved; the budget's warning said once."""
         if self.state is None or self._file_stamp() != self._stamp:
+            self._stamp = self._file_stamp()
             self.state = load_state(self.vault)
         made = self.feed(contacts, self.today(), self.clock().astimezone(dt.timezone.utc), self.state)
         if made.state != self.state:

@@ -338,7 +338,7 @@ def test_a_digest_names_thirty_and_says_how_many_more() -> None:
     (digest,) = [e for e in found if "digest" in [str(c) for c in e.categories]]
     lines = str(digest.description).splitlines()
     assert lines[0] == "Also due on 2026-11-24:" and len([x for x in lines if x.startswith("- ")]) == 30
-    assert lines[-2:] == ["and 5 more", "All of them: mdfollow due --within 6d"]
+    assert lines[-2:] == ["and 5 more", "All of them: mdfollow due --within 90d"]
     assert str(digest.summary).startswith("35 more: ") and digest.start == dt.date(2026, 11, 24)
     # One stable UID per digest day.
     later = made_of({**people(40, "2026-10-25"), **people(2, "2026-10-25", "Q")},
