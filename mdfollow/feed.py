@@ -572,7 +572,7 @@ class _Assembly:
         return self.remembered(("digest", day, noted), check, lambda: self._make_digest(day, items, noted))
 
     def _make_digest(self, day: dt.date, items: list[Item], noted: bool) -> EventSpec:
-        names = [i.promise.text if i.promise else i.name for i in items[:3]]
+        names = [i.name for i in items[:3]]  # who: a promise's text is in the description
         summary = f"{len(items)} more: {', '.join(names)}{', …' if len(items) > 3 else ''}"
         when = "today" if day == self.today else f"on {day.isoformat()}"
         lines = [f"Also due {when}:"]
