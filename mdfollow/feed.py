@@ -104,7 +104,8 @@ class Cut:
 
     def warning(self, config: Config) -> str:
         kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in self.counts.items() if n)
-        return (f"the calendar feed leaves out {sum(self.counts.values())} events of the next "
+        total = sum(self.counts.values())
+        return (f"the calendar feed leaves out {total} event{'s' if total != 1 else ''} of the next "
                 f"{config.feed.ahead} days ({kinds}) to stay within {config.feed.max_events} events and "
                 f"{config.feed.max_bytes} bytes ([feed] max-events, max-bytes; Google drops feeds "
                 "over about 1 MB); `mdfollow due --within "
@@ -434,12 +435,15 @@ class _Assembly:
     def _ended(self, still: set[str]) -> list[EventSpec]:
         """Records of cycles that ended: kept `keep-done` days, as done or cancelled."""
         self.ended = {uid: r for uid, r in self.state.ended.items() if self.today < r.until}
-        self.retired = {k: v for k, v in self.state.retired.items()
-                        if _plus(v[1], RETIRED_FOR) > self.today}
+        self.retired = {k: v for k, v in self.state.retired.items() if self.today < v[1]}
         for uid, was in self.state.shown.items():
             if uid in still:
                 continue
-            self.retired[was.uid0] = (self.state.retired.get(was.uid0, (0, self.today))[0] + 1, self.today)
+            # Remembered while the cycle could come back: a day's digest or birthday, until the day.
+            day_bound = was.kind in ("birthday", "digest")
+            until = _plus(was.day, 1) if day_bound else _plus(self.today, RETIRED_FOR)
+            if until > self.today:
+                self.retired[was.uid0] = (self.state.retired.get(was.uid0, (0, until))[0] + 1, until)
             if was.day < self.today and was.kind == "birthday":
                 continue  # its day passed: it happened, nothing to take back
             if self.config.feed.keep_done > 0:

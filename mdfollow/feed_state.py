@@ -3,7 +3,8 @@
 Per UID of the last feed: its SEQUENCE, LAST-MODIFIED and a hash of its content (an
 unchanged event keeps both, byte for byte); where and why it was shown (sticky placement,
 telling a done cycle from a cancelled one); the done and cancelled events kept `keep-done`
-days; and the UIDs of ended cycles (never used again), forgotten after `RETIRED_FOR` days.
+days; and the UIDs of ended cycles (never used again), forgotten after `RETIRED_FOR` days
+(a digest's or a birthday's once its day has passed: it cannot come back).
 This is state, not cache: it lives in the state folder (`state.py`), apart from the index,
 and `--no-cache` leaves it alone. Lost, it costs one jump forward of SEQUENCE and
 LAST-MODIFIED (they count from the clock), never a step back. It stays small: about one
@@ -64,7 +65,7 @@ class Ended:
 class FeedState:
     shown: dict[str, Shown] = field(default_factory=dict)
     ended: dict[str, Ended] = field(default_factory=dict)
-    retired: dict[str, tuple[int, dt.date]] = field(default_factory=dict)  # uid0 -> (generation, when)
+    retired: dict[str, tuple[int, dt.date]] = field(default_factory=dict)  # uid0 -> (generation, until)
 
     def to_json(self) -> str:
         return json.dumps({
@@ -75,8 +76,8 @@ class FeedState:
             "ended": {uid: [e.day.isoformat(), e.summary, e.description, e.url, list(e.categories),
                             e.status, e.until.isoformat(), e.content, e.sequence, _moment(e.modified)]
                       for uid, e in self.ended.items()},
-            "retired": {uid0: [generation, when.isoformat()]
-                        for uid0, (generation, when) in self.retired.items()},
+            "retired": {uid0: [generation, until.isoformat()]
+                        for uid0, (generation, until) in self.retired.items()},
         }, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 

@@ -522,3 +522,20 @@ def test_a_kept_feed_gives_the_feed_made_afresh(
         assert made == Feed(config, links)(linker.contacts, today, now, state)
         events(made.data)
         state = made.state
+
+
+def test_the_state_stays_small_as_days_pass() -> None:
+    """Past digests' UIDs are forgotten once their day has passed; done events after keep-done."""
+    files = {**people(9, "2026-10-01"), "People/Jane.md": "---\nlast-contact: 2026-10-20\ncadence: 7d\n---\n"}
+    config = Config(feed=FeedConfig(per_day=2))
+    state = FeedState()
+    for offset in range(40):
+        today = TODAY + dt.timedelta(days=offset)
+        # Jane is talked to every day: a cycle ends each day.
+        files["People/Jane.md"] = f"---\nlast-contact: {today}\ncadence: 7d\n---\n"
+        made = made_of(files, config, today=today, now=NOW + dt.timedelta(days=offset), state=state)
+        state = made.state
+        assert len(state.ended) <= 3 * 3, offset  # keep-done days × what ends in a day
+        assert all(until > today for _, until in state.retired.values())
+    assert len(state.retired) <= 40 + 2
+    assert len(state.to_json()) < 40_000

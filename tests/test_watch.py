@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from mdfollow import vault as vault_module
 from mdfollow import watch as watch_module
 from mdfollow.cli import cli
-from mdfollow.config import Config
+from mdfollow.config import Config, FeedConfig
 from mdfollow.errors import VaultNotFound
 from mdfollow.links import Links
 from mdfollow.publish import Publisher
@@ -288,3 +288,18 @@ def test_watch_and_serve_give_what_export_gives_for_the_same_day(vault: Path) ->
     assert live.stop() == 0
     assert b"Follow up: Jane (4 days late)" in body
     assert body == CliRunner().invoke(cli, ["--vault", str(vault), *later, "export", "-o", "-"]).stdout_bytes
+
+
+def test_the_watcher_says_once_what_the_budget_left_out(vault: Path) -> None:
+    root = vault.resolve()
+    said: list[str] = []
+    config = Config(feed=FeedConfig(max_events=1))
+    builder = FeedBuilder(root, config, Links("obsidian", root.name), root / ".mdfollow/follow-ups.ics",
+                          None, said.append, today=TODAY)
+    builder.rebuild()
+    assert len(feed_of(vault)) == 1
+    (vault / "People/Ana.md").write_text(note("Ana"), encoding="utf-8")
+    builder.rebuild()
+    assert said == ["the calendar feed leaves out 1 event of the next 90 days (1 follow-up) to stay within "
+                    "1 events and 1000000 bytes ([feed] max-events, max-bytes; Google drops feeds over "
+                    "about 1 MB); `mdfollow due --within 90d` lists everything"]
