@@ -87,7 +87,7 @@ class Item:
     follow_up: FollowUp | None = None
     promise: Promise | None = None
     people: tuple[Contact, ...] = ()
-    rank: tuple[object, ...] = field(default=())
+    rank: tuple[object, ...] = field(init=False)
 
     def __post_init__(self) -> None:  # promises first (sacred), then the most overdue
         self.rank = (self.kind != "promise", self.due, self.name.casefold(), self.uid0)
