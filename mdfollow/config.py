@@ -66,7 +66,7 @@ class Config:
     feed: FeedConfig = field(default_factory=FeedConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     autocommit: bool = False  # [git] autocommit: every writing command commits what it wrote
-    max_per_day: int | None = None  # the daily cap on cadence, first and sequence follow-ups
+    max_per_day: int | None = None  # the calendar's own events a day, unless [feed] per-day says
     draft_name: str | None = None  # [draft] name: who signs the drafts
     draft_signature: str | None = None
 

@@ -271,6 +271,14 @@ def test_export_to_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
         f"mdfollow: error: cannot write {tmp_path / 'file' / 'feed.ics'}: Not a directory")
 
 
+def test_a_feed_state_that_cannot_be_kept_is_exit_3_and_no_feed(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    target = tmp_path / "feed.ics"
+    result = run("export", "-o", str(target), env={"XDG_STATE_HOME": str(tmp_path / "state")})
+    assert result.exit_code == 3 and not target.exists()
+    assert result.stderr.splitlines()[-1].startswith("mdfollow: error: cannot keep the feed's state in ")
+
+
 def test_sample_vault_feed_is_accepted_by_a_strict_parser() -> None:
     from ical.calendar_stream import IcsCalendarStream
 
