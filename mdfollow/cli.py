@@ -317,10 +317,12 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
                                  "[default: <vault>/.mdfollow/follow-ups.ics]")
 @pass_session
 def export(session: Session, output: Path | None) -> None:
-    """Write the calendar feed (.ics) of every follow-up, promise and birthday.
+    """Write the calendar feed (.ics): what is due from today to [feed] ahead (90 days).
 
-    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). It holds
-    today and the next [feed] ahead days; an unchanged event keeps its bytes. The write is atomic.
+    Overdue ones are on today; a day shows [feed] per-day events and one digest for the
+    rest; the feed stays within [feed] max-events and max-bytes (stderr says what was
+    left out). Subscribe to it from Google, Apple, Outlook or Thunderbird (see
+    docs/calendar.md). The write is atomic.
     """
     made = session.feed()
     if made.warning:
