@@ -146,9 +146,8 @@ class Feed:
         self._follow_ups: dict[int, list[Item]] = {}  # a contact's follow-up (none or one)
         self._birthdays: dict[int, list[Item]] = {}  # a contact's birthdays in the window
         self._owners: dict[Promise, list[Contact]] = defaultdict(list)
-        self._promises: dict[Promise, Item] = {}  # each promise's first item
-        self._numbered: dict[tuple[Promise, int], Item] = {}  # the items of equal promises
-        self._promise_items: list[Item] = []
+        self._equal: dict[tuple[str, str], set[Promise]] = defaultdict(set)  # by note and text
+        self._promises: dict[Promise, Item] = {}
         self._today: dt.date | None = None
         self.days = _Days()
         self.rendered: Rendered = {}
@@ -171,9 +170,8 @@ class Feed:
         else:
             self._birthdays.update((id(c), self._birthdays_of(c, today, end)) for c in came)
         after = [i for c in came for i in (*self._follow_ups[id(c)], *self._birthdays[id(c)])]
-        old_promises, self._promise_items = self._promise_items, self._promises_of(came, gone)
-        if old_promises is not self._promise_items:
-            before, after = [*before, *old_promises], [*after, *self._promise_items]
+        old_promises, new_promises = self._promises_of(came, gone)
+        before, after = [*before, *old_promises], [*after, *new_promises]
         self.days.update(before, after, today, end, self._everything, self.move_at_most * len(self.days))
         assembly = _Assembly(self.config, self.links, today, now, state, self.rendered, contacts, self.specs)
         made = assembly.run(self.days)
@@ -182,16 +180,16 @@ class Feed:
 
     def _everything(self) -> list[Item]:
         return [*(i for items in self._follow_ups.values() for i in items),
-                *(i for items in self._birthdays.values() for i in items), *self._promise_items]
+                *(i for items in self._birthdays.values() for i in items), *self._promises.values()]
 
     def _birthdays_of(self, contact: Contact, today: dt.date, end: dt.date) -> list[Item]:
         if not self.config.feed.birthdays or contact.birthday is None:
             return []
         return list(_birthdays(contact, today, end))
 
-    def _promises_of(self, came: list[Contact], gone: list[Contact]) -> list[Item]:
+    def _promises_of(self, came: list[Contact], gone: list[Contact]) -> tuple[list[Item], list[Item]]:
         """One item per promise, however many people its task line names; only the promises
-        of the contacts that came or went are grouped again."""
+        of the contacts that came or went are grouped again. The items gone and come."""
         touched = set()
         for contact in gone:
             for promise in contact.promises:
@@ -201,33 +199,28 @@ class Feed:
             for promise in contact.promises:
                 self._owners[promise].append(contact)
                 touched.add(promise)
-        if not touched:
-            return self._promise_items
+        by_group: dict[tuple[str, str], set[Promise]] = defaultdict(set)
         for promise in touched:
-            people = sorted(self._owners[promise], key=attrgetter("path"))
-            self._promises.pop(promise, None)
-            if people:
-                self._owners[promise] = people
-                self._promises[promise] = _promise_item(promise, tuple(people), 0)
-            else:
-                del self._owners[promise]
-        return self._numbered_items()
-
-    def _numbered_items(self) -> list[Item]:
-        """Equal promises (one note, one text) are told apart by their order in the note."""
-        seen: dict[tuple[str, str], int] = {}
-        result, numbered = [], {}
-        in_notes = sorted(self._promises.items(), key=lambda p: (p[1].path, p[0].text, _line(p[0])))
-        for promise, item in in_notes:
-            ordinal = seen[item.path, promise.text] = seen.get((item.path, promise.text), -1) + 1
-            if ordinal:
-                kept = self._numbered.get((promise, ordinal))
-                item = kept if kept is not None and kept.people == item.people else \
-                    _promise_item(promise, item.people, ordinal)
-                numbered[promise, ordinal] = item
-            result.append(item)
-        self._numbered = numbered
-        return result
+            by_group[promise.source.rpartition(":")[0], promise.text].add(promise)
+        old: list[Item] = []
+        new: list[Item] = []
+        for group, members in by_group.items():
+            equal = self._equal[group]
+            old += [self._promises.pop(p) for p in equal | members if p in self._promises]
+            for promise in members:
+                if self._owners[promise]:
+                    equal.add(promise)
+                else:
+                    del self._owners[promise]
+                    equal.discard(promise)
+            # Equal promises (one note, one text) are told apart by their order in the note.
+            for ordinal, promise in enumerate(sorted(equal, key=_line)):
+                people = tuple(sorted(self._owners[promise], key=attrgetter("path")))
+                self._promises[promise] = _promise_item(promise, people, ordinal)
+                new.append(self._promises[promise])
+            if not equal:
+                del self._equal[group]
+        return old, new
 
 
 class _Days:
