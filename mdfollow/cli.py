@@ -466,37 +466,46 @@ def _edit(session: Session, name: str, transform: Callable[[Contact, str], str],
 @click.option("--note", "text", default="", help="What happened: the log line's text.")
 @click.option("--date", "on", callback=_date_option, metavar="YYYY-MM-DD",
               help="When it happened (default: today).")
+@click.option("--future", is_flag=True, help="Allow a --date more than a day ahead.")
 @click.option("--via", default=None, help="email, call, text, meeting, …")
-@click.option("--replied/--no-reply", default=None,
-              help="They answered (or you met): resets attempts. Default: a conversation "
-                   "(--via meeting, call, video, coffee, lunch, dinner) counts as a reply.")
+@click.option("--replied/--no-reply", default=True,
+              help="A conversation happened (the default): resets attempts and ends a sequence. "
+                   "--no-reply: an outreach with no answer yet, one more unanswered try.")
 @writing_command
 @pass_session
-def log(session: Session, name: str, text: str, on: dt.date | None, via: str | None,
-        replied: bool | None, dry_run: bool, commit: bool) -> None:
-    """Record that you followed up with NAME (or they with you).
+def log(session: Session, name: str, text: str, on: dt.date | None, future: bool, via: str | None,
+        replied: bool, dry_run: bool, commit: bool) -> None:
+    """Record a conversation with NAME (or, with --no-reply, an unanswered outreach).
 
     Sets last-contact (never backwards), appends `- DATE (VIA) NOTE` to the note's `## Log`
-    (made at the end if missing), empties a next-due the interaction has passed, and counts
-    unanswered tries in `attempts`. An unanswered last try closes the contact.
+    (made at the end if missing) and empties a next-due the interaction has passed. A
+    conversation resets `attempts` and ends a running `sequence`; --no-reply adds one to
+    `attempts`, and an unanswered last try closes the contact. It says when it does either.
     """
-    from .edit import CONVERSATIONS, log_interaction
+    from .edit import log_interaction
+    from .outcome import after_edit
 
     on = on or session.today
-    answered = replied if replied is not None else (via or "").casefold() in CONVERSATIONS
-    words = " ".join(text.split()) or ("they replied" if answered else "followed up")
+    if on > session.today + dt.timedelta(days=1) and not future:
+        raise click.BadParameter(f"{on.isoformat()} is more than a day ahead (a typo?); add --future "
+                                 "if you mean it", param_hint="--date")
+    words = " ".join(text.split()) or ("in touch" if replied else "no reply yet")
     entry = f"- {on.isoformat()}{f' ({via})' if via else ''} {words}"
+    edits: list[tuple[str, str]] = []
 
     def record(contact: Contact, note: str) -> str:
         follow_up = schedule.current(contact, session.config)
-        closes = not answered and follow_up is not None and follow_up.kind == "break-up"
-        return log_interaction(note, contact.path, session.config, on=on, entry=entry,
-                               replied=answered, closes=closes)
+        closes = not replied and follow_up is not None and follow_up.kind == "break-up"
+        edits.append((note, log_interaction(note, contact.path, session.config, on=on, entry=entry,
+                                            replied=replied, closes=closes)))
+        return edits[-1][1]
 
     contact = _edit(session, name, record, lambda c: f"log: {c.name}{f' ({via})' if via else ''}",
                     dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"Logged {entry[2:]} — {contact.name} ({contact.path})")
+        for sentence in after_edit(*edits[-1], contact.path, session.config):
+            click.echo(sentence)
 
 
 @cli.command()
@@ -510,13 +519,20 @@ def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool)
     Promises and birthdays are never snoozed.
     """
     from .edit import set_fields
+    from .outcome import inactive
 
     day = _until(session.today, until)
+    if day <= session.today:
+        raise click.BadParameter(f"{day.isoformat()} is not after today ({session.today.isoformat()}): "
+                                 "snooze until a later day, or for a while (7d, 2w)", param_hint="UNTIL")
     contact = _edit(session, name, lambda c, note: set_fields(
         note, {"snooze-until": day.isoformat()}, session.config.spellings),
         lambda c: f"snooze: {c.name} until {day.isoformat()}", dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"Snoozed {contact.name} until {day.isoformat()}")
+        status = inactive(contact)
+        if status:
+            click.echo(status)
 
 
 def _until(today: dt.date, text: str) -> dt.date:

@@ -296,19 +296,15 @@ def tick_task(text: str, line: int, expected: str, on: dt.date) -> str:
 
 # --- what the writing commands change ---------------------------------------------------
 
-#: How `log --via` counts when neither --replied nor --no-reply is given: a conversation.
-CONVERSATIONS = frozenset({"meeting", "call", "video", "coffee", "lunch", "dinner", "in person"})
-
-
 def log_interaction(text: str, path: str, config: Config, *, on: dt.date, entry: str,
                     replied: bool, closes: bool) -> str:
     """Record an interaction: last-contact (never backwards), attempts, the log line.
 
-    A reply resets `attempts` and ends a follow-up `sequence` (they answered: the sequence
-    has done its job); an unanswered try counts one more. A next-due that the interaction
+    A conversation (`replied`) resets `attempts` and ends a follow-up `sequence` (it has
+    done its job); an unanswered try counts one more. A next-due that the interaction
     has now passed is emptied; `closes` (an unanswered last try) sets `status: closed`.
     """
-    contact = _contact(text, path, config)
+    contact = contact_of(text, path, config)
     changes: dict[str, str | None] = {}
     last = max(filter(None, (contact.last_contact, on)))
     if contact.last_contact is None or on > contact.last_contact:
@@ -326,7 +322,8 @@ def log_interaction(text: str, path: str, config: Config, *, on: dt.date, entry:
     return append_log(set_fields(text, changes, config.spellings), entry)
 
 
-def _contact(text: str, path: str, config: Config) -> Contact:
+def contact_of(text: str, path: str, config: Config) -> Contact:
+    """The contact a note's text describes on its own (its fields and log, no inbound links)."""
     vault = build_vault([parse_note(path, text, config.spellings)], config)
     if not vault.contacts:
         raise EditRefused(f"{path} is no longer a contact note, or can't be read: "

@@ -61,37 +61,74 @@ def test_log_changes_only_the_fields_and_appends_to_the_log_section(vault: Path)
                              "(People/Jane Doe.md)\n")
     expected = JANE.lstrip("\n").replace("LastChatted: 2026-10-20   # lunch",
                                          "LastChatted: 2026-11-22   # lunch")
-    expected = expected.replace('company: "[[Bloom & Co]]"\n', 'company: "[[Bloom & Co]]"\nattempts: 1\n')
     logged = "- 2026-11-22 (email) sent the florist's name\n"
     expected = expected.replace("- 2026-10-20 (meeting) lunch\n", "- 2026-10-20 (meeting) lunch\n" + logged)
     assert read(vault, "People/Jane Doe.md") == expected
 
 
-def test_a_reply_resets_attempts_and_ends_a_sequence(vault: Path) -> None:
-    assert run(vault, "log", "sam", "--replied", "--note", "wants a demo").exit_code == 0
+def test_a_log_is_a_conversation_whatever_the_via_it_resets_attempts_and_ends_a_sequence(vault: Path) -> None:
+    result = run(vault, "log", "sam", "--via", "email", "--note", "wants a demo")
+    assert result.stdout.splitlines()[1:] == [
+        "A conversation: the 2 unanswered tries before it no longer count.",
+        "The sales sequence ends here: it has done its job."]
     assert read(vault, "People/Sam Lee.md") == (
         "---\nsequence:\nsequence-start: 2026-11-10\nattempts: 0\nlast-contact: 2026-11-22\n---\n\n"
-        "## Log\n- 2026-11-22 wants a demo\n")
+        "## Log\n- 2026-11-22 (email) wants a demo\n")
 
 
-def test_a_meeting_counts_as_a_reply_unless_told_otherwise(vault: Path) -> None:
-    run(vault, "log", "sam", "--via", "meeting")
-    assert "attempts: 0" in read(vault, "People/Sam Lee.md")
-    run(vault, "log", "sam", "--via", "call", "--no-reply", "--date", "2026-11-23")
-    assert "attempts: 1" in read(vault, "People/Sam Lee.md")
+def test_only_no_reply_counts_an_unanswered_try_and_says_so(vault: Path) -> None:
+    result = run(vault, "log", "jane doe", "--via", "call", "--no-reply")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Logged 2026-11-22 (call) no reply yet — Jane Doe (People/Jane Doe.md)",
+        "1 unanswered in a row; the last try comes after 6."]
+    assert "attempts: 1\n" in read(vault, "People/Jane Doe.md")
+    run(vault, "log", "jane doe", "--via", "meeting")
+    assert "attempts: 0\n" in read(vault, "People/Jane Doe.md")
 
 
-def test_an_unanswered_last_try_closes_the_contact(vault: Path) -> None:
-    run(vault, "log", "martin", "--via", "email", "--note", "closing the loop")
+def test_seven_plain_logs_never_close_anyone(vault: Path) -> None:
+    for _ in range(7):
+        assert run(vault, "log", "martin", "--via", "email").exit_code == 0
+    text = read(vault, "People/Martin.md")
+    assert "attempts: 0\n" in text and "status" not in text
+
+
+def test_an_unanswered_last_try_closes_the_contact_and_says_how_to_reopen(vault: Path) -> None:
+    result = run(vault, "log", "martin", "--via", "email", "--no-reply", "--note", "closing the loop")
     text = read(vault, "People/Martin.md")
     assert "attempts: 7\n" in text and "status: closed\n" in text
+    assert result.stdout.splitlines()[1] == ("That was the last try: Martin is closed. "
+                                             "`mdfollow reopen Martin` to follow up again.")
+    result = run(vault, "log", "martin", "--date", "2026-11-23")
+    assert result.stdout.splitlines()[1:] == [
+        "A conversation: the 7 unanswered tries before it no longer count.",
+        "Martin is closed: no check-ins until `mdfollow reopen Martin`; promises still stand."]
+
+
+def test_the_try_before_the_last_says_the_next_is_the_last(vault: Path) -> None:
+    write_vault(vault, {"People/Lu Chen.md":
+                        "---\nlast-contact: 2026-11-01\ncadence: 14d\nattempts: 5\n---\n"})
+    result = run(vault, "log", "lu", "--no-reply")
+    assert result.stdout.splitlines()[1] == ("6 unanswered in a row: the next follow-up, on 2026-12-06, "
+                                             "is the last try (close the loop).")
+
+
+def test_log_asks_for_future_to_log_more_than_a_day_ahead(vault: Path) -> None:
+    before = read(vault, "People/Jane Doe.md")
+    result = run(vault, "log", "jane doe", "--date", "2062-11-01")
+    assert result.exit_code == 2 and "more than a day ahead" in result.stderr and "--future" in result.stderr
+    assert read(vault, "People/Jane Doe.md") == before
+    assert run(vault, "log", "jane doe", "--date", "2026-11-23").exit_code == 0
+    assert run(vault, "log", "jane doe", "--date", "2026-12-01", "--future").exit_code == 0
+    assert "LastChatted: 2026-12-01" in read(vault, "People/Jane Doe.md")
 
 
 def test_last_contact_never_moves_back_and_a_passed_next_due_is_emptied(vault: Path) -> None:
     run(vault, "log", "jane smith", "--date", "2026-07-01", "--note", "found an old email")
     text = read(vault, "People/Jane Smith.md")
     assert "last-contact: 2026-08-01\n" in text and "- 2026-07-01 found an old email" in text
-    run(vault, "log", "jane smith", "--date", "2026-11-20", "--replied")
+    run(vault, "log", "jane smith", "--date", "2026-11-20")
     text = read(vault, "People/Jane Smith.md")
     assert "next-due:\n" in text and "last-contact: 2026-11-20\n" in text
 
@@ -108,9 +145,9 @@ def test_dry_run_prints_the_diff_and_changes_nothing(vault: Path) -> None:
 def test_crlf_bom_and_no_final_newline_survive_a_log(tmp_path: Path) -> None:
     note = b"\xef\xbb\xbf---\r\nlast_contact: '2026-10-01'\r\ntags:\r\n\t- x\r\n---\r\nBody"
     vault = write_vault(tmp_path, {"Ana.md": b"\xef\xbb\xbf---\r\nlast_contact: '2026-10-01'\r\n---\r\nBody"})
-    assert run(vault, "log", "ana", "--replied").exit_code == 0
+    assert run(vault, "log", "ana").exit_code == 0
     assert (vault / "Ana.md").read_bytes() == (b"\xef\xbb\xbf---\r\nlast_contact: '2026-11-22'\r\n---\r\n"
-                                               b"Body\r\n\r\n## Log\r\n- 2026-11-22 they replied")
+                                               b"Body\r\n\r\n## Log\r\n- 2026-11-22 in touch")
     (vault / "Ana.md").write_bytes(note)
     result = run(vault, "log", "ana")
     assert result.exit_code == 4 and "Ana.md can't be read, so it can't be changed" in result.stderr
@@ -153,6 +190,18 @@ def test_snooze_takes_a_while_or_a_date(vault: Path) -> None:
     assert "snooze-until: 2027-01-15\n" in read(vault, "People/Jane Doe.md")
     result = run(vault, "snooze", "jane", "later")
     assert result.exit_code == 2 and "neither a date" in result.stderr
+
+
+def test_a_snooze_into_the_past_is_refused_and_a_closed_contact_is_named(vault: Path) -> None:
+    before = read(vault, "People/Jane Doe.md")
+    for until in ("2020-01-01", "2026-11-22"):
+        result = run(vault, "snooze", "jane doe", until)
+        assert result.exit_code == 2 and "is not after today (2026-11-22)" in result.stderr
+        assert result.stdout == "" and read(vault, "People/Jane Doe.md") == before
+    run(vault, "close", "jane doe")
+    assert run(vault, "snooze", "jane doe", "1w").stdout.splitlines() == [
+        "Snoozed Jane Doe until 2026-11-29",
+        "Jane Doe is closed: no check-ins until `mdfollow reopen 'Jane Doe'`; promises still stand."]
 
 
 def test_done_ticks_the_promise_wherever_it_is(vault: Path) -> None:
@@ -226,11 +275,11 @@ def test_history_without_git(vault: Path) -> None:
     result = run(vault, "history", "jane", "--json")
     assert json.loads(result.stdout) == [
         {"date": "2026-11-22", "kind": "log", "text": "- 2026-11-22 (email) hello",
-         "source": "People/Jane Doe.md:14"},
+         "source": "People/Jane Doe.md:13"},
         {"date": "2026-11-19", "kind": "note", "text": "linked from 2026-11-19",
          "source": "Daily/2026-11-19.md"},
         {"date": "2026-10-20", "kind": "log", "text": "- 2026-10-20 (meeting) lunch",
-         "source": "People/Jane Doe.md:13"},
+         "source": "People/Jane Doe.md:12"},
     ]
 
 
