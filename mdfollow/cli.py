@@ -40,7 +40,7 @@ from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp, stale_json
 from .vault import (
     create_note,
-    default_feed_path,
+    feed_target,
     load_config,
     load_feed,
     load_vault,
@@ -191,6 +191,10 @@ def json_option(func: F) -> F:
                         help="Print a JSON array (fields documented in the README).")(func)
 
 
+force_option = click.option("--force", is_flag=True,
+                            help="Replace the output file even if it is not a feed mdfollow wrote.")
+
+
 def interval_option(name: str, default: str, help_text: str) -> Callable[[F], F]:
     """An option taking an interval in the cadence grammar (`7d`, `2w`, `1m`, `0`)."""
     return click.option(name, callback=_interval_option, default=default, show_default=True,
@@ -311,19 +315,20 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               default=None, help="Where to write the feed; - for stdout. "
                                  "[default: <vault>/.mdfollow/follow-ups.ics]")
+@force_option
 @pass_session
-def export(session: Session, output: Path | None) -> None:
+def export(session: Session, output: Path | None, force: bool) -> None:
     """Write the calendar feed (.ics) of every follow-up, promise and birthday.
 
     Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
     same vault always gives the same bytes, whatever the day; the write is atomic.
     """
-    data = session.feed()
     root = open_vault(session.vault_path).resolve()
-    if output is not None and str(output) == "-":
+    target = feed_target(output, root, force=force)
+    data = session.feed()
+    if target is None:
         click.echo(data, nl=False)
         return
-    target = output or default_feed_path(root)
     try:
         write_atomic(target, data)
     except OSError as error:
@@ -699,6 +704,7 @@ def live_options(func: F) -> F:
     func = click.option("-v", "--verbose", is_flag=True, help="Log one line per rebuild on stderr.")(func)
     func = click.option("--debounce", type=click.IntRange(0, 60_000), default=300, show_default=True,
                         metavar="MS", help="Wait this many quiet milliseconds before rebuilding.")(func)
+    func = force_option(func)
     return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
                         help="The feed file to keep current. "
                              "[default: <vault>/.mdfollow/follow-ups.ics]")(func)
@@ -715,12 +721,13 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _builder(session: Session, output: Path | None) -> FeedBuilder:
+def _builder(session: Session, output: Path | None, force: bool) -> FeedBuilder:
     from .watch import FeedBuilder
 
     root = open_vault(session.vault_path).resolve()
-    return FeedBuilder(root, session.config, _links(session.config, root),
-                       output or default_feed_path(root), session.index(root), _warn)
+    target = feed_target(output, root, force=force, stdout=False)
+    assert target is not None
+    return FeedBuilder(root, session.config, _links(session.config, root), target, session.index(root), _warn)
 
 
 def _log(verbose: bool) -> Callable[[str], None] | None:
@@ -732,7 +739,7 @@ def _log(verbose: bool) -> Callable[[str], None] | None:
 @cli.command("watch")
 @live_options
 @pass_session
-def watch_command(session: Session, output: Path | None, debounce: int, verbose: bool) -> None:
+def watch_command(session: Session, output: Path | None, force: bool, debounce: int, verbose: bool) -> None:
     """Keep the feed file current while you edit notes (Ctrl-C stops).
 
     Re-reads only the notes that changed, and rewrites the feed (atomically, as `export`
@@ -741,7 +748,7 @@ def watch_command(session: Session, output: Path | None, debounce: int, verbose:
     from .watch import watch
 
     stop = _stop_on_signals()
-    builder = _builder(session, output)
+    builder = _builder(session, output, force)
     builder.rebuild()
     click.echo(f"Watching {builder.vault}; the feed is {builder.output} (Ctrl-C stops)")
     sys.stdout.flush()
@@ -756,7 +763,7 @@ def watch_command(session: Session, output: Path | None, debounce: int, verbose:
 @live_options
 @pass_session
 def serve(session: Session, host: str, port: int, rotate_token: bool, output: Path | None,
-          debounce: int, verbose: bool) -> None:
+          force: bool, debounce: int, verbose: bool) -> None:
     """Serve the feed over HTTP on a secret URL for calendar apps, and keep it current.
 
     The URL carries a random token kept in <vault>/.mdfollow/token; --rotate-token
@@ -769,7 +776,7 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, output: Pa
     from .watch import watch
 
     stop = _stop_on_signals()
-    builder = _builder(session, output)
+    builder = _builder(session, output, force)
     builder.rebuild()
     assert builder.feed is not None
     token = load_token(builder.vault, rotate=rotate_token)

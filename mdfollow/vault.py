@@ -25,7 +25,7 @@ from . import __version__
 from .cache import Index, fingerprint, load_note
 from .config import Config, parse_config
 from .contacts import Vault, build_vault, patch_vault
-from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
+from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
 from .model import Contact, Note, Problem
 
 if TYPE_CHECKING:
@@ -37,6 +37,48 @@ STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed
 
 def default_feed_path(vault: Path) -> Path:
     return vault / STATE_FOLDER / "follow-ups.ics"
+
+
+#: How every feed mdfollow writes begins, and the start of its PRODID (`feed.PRODID`,
+#: not imported: that would import icalendar for an export the index already holds).
+_FEED_START = b"BEGIN:VCALENDAR"
+_FEED_PRODID = b"PRODID:-//mdfollow//"
+
+
+def feed_target(output: Path | None, vault: Path, *, force: bool, stdout: bool = True) -> Path | None:
+    """Where the feed may go: None for `-` (stdout), else a file that is ours to replace.
+
+    Never a note (`.md`), never a folder made up on the way, and never over a file that is
+    not a feed mdfollow wrote (its first bytes and PRODID say so) unless `force`.
+    """
+    if output is not None and str(output) == "-":
+        if not stdout:
+            raise InvalidValue("-o -: a feed kept current can't go to stdout; give a file name")
+        return None
+    target = output or default_feed_path(vault)
+    if target.suffix.casefold() == ".md":
+        raise EditRefused(f"{target} is a note, not a feed: give a file name ending in .ics")
+    if output is not None and not target.parent.is_dir():
+        what = "is not a folder" if target.parent.exists() else "does not exist"
+        raise OutputError(f"cannot write {target}: the folder {target.parent} {what}")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder")
+    if not force and not _ours(target):
+        raise EditRefused(f"{target} is not a feed mdfollow wrote; nothing was written "
+                          "(--force replaces it)")
+    return target
+
+
+def _ours(path: Path) -> bool:
+    """Whether the file is missing, empty, or a feed mdfollow wrote: nothing else to lose."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return not head or (head.removeprefix(b"\xef\xbb\xbf").startswith(_FEED_START) and _FEED_PRODID in head)
 
 
 def feed_with_index(contacts: Sequence[Contact], config: Config, links: Links, index: Index | None) -> bytes:

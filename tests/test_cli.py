@@ -248,9 +248,10 @@ def test_export_is_byte_identical_on_any_day_and_in_any_folder(tmp_path: Path) -
 
 
 def test_export_to_a_file_and_to_stdout(tmp_path: Path) -> None:
-    target = tmp_path / "out" / "feed.ics"
+    target = tmp_path / "feed.ics"
     assert run("export", "-o", str(target)).exit_code == 0
     assert run("export", "-o", "-").stdout_bytes == target.read_bytes()
+    assert run("export", "-o", str(target)).exit_code == 0  # its own feed: replaced without --force
 
 
 def test_export_to_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
@@ -258,7 +259,46 @@ def test_export_to_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
     result = run("export", "-o", str(tmp_path / "file" / "feed.ics"))
     assert result.exit_code == 3
     assert result.stderr.splitlines()[-1] == (
-        f"mdfollow: error: cannot write {tmp_path / 'file' / 'feed.ics'}: Not a directory")
+        f"mdfollow: error: cannot write {tmp_path / 'file' / 'feed.ics'}: the folder {tmp_path / 'file'} "
+        "is not a folder")
+
+
+def test_export_never_creates_the_folder_it_is_given(tmp_path: Path) -> None:
+    result = run("export", "-o", str(tmp_path / "nonexistent" / "dir" / "x.ics"))
+    assert result.exit_code == 3 and "nonexistent/dir does not exist" in result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+@pytest.mark.parametrize("command", [["export"], ["watch"], ["serve", "--port", "0"]])
+def test_feeds_never_overwrite_a_note_or_a_file_that_is_not_theirs(tmp_path: Path,
+                                                                   command: list[str]) -> None:
+    vault = write_vault(tmp_path / "v", {"People/Jane Roe.md": "---\ncadence: 30d\n---\n",
+                                         "notes.txt": "my own notes\n"})
+    note = (vault / "People/Jane Roe.md").read_bytes()
+    for target, force in ((vault / "People/Jane Roe.md", False), (vault / "People/Jane Roe.md", True),
+                          (vault / "People/new.MD", True)):
+        result = run(*command, "-o", str(target), *(["--force"] if force else []), vault=vault)
+        assert result.exit_code == 5 and "is a note, not a feed" in result.stderr
+    assert (vault / "People/Jane Roe.md").read_bytes() == note and not (vault / "People/new.MD").exists()
+    result = run(*command, "-o", str(vault / "notes.txt"), vault=vault)
+    assert result.exit_code == 5 and "is not a feed mdfollow wrote; nothing was written" in result.stderr
+    assert (vault / "notes.txt").read_text() == "my own notes\n"
+
+
+def test_export_force_replaces_a_file_that_is_not_a_feed(tmp_path: Path) -> None:
+    (tmp_path / "old.ics").write_text("BEGIN:VCALENDAR\r\nPRODID:-//Someone else//EN\r\n")
+    assert run("export", "-o", str(tmp_path / "old.ics")).exit_code == 5
+    assert run("export", "-o", str(tmp_path / "old.ics"), "--force").exit_code == 0
+    assert b"PRODID:-//mdfollow//" in (tmp_path / "old.ics").read_bytes()
+
+
+@pytest.mark.parametrize("command", [["watch"], ["serve", "--port", "0"]])
+def test_a_feed_kept_current_refuses_stdout_instead_of_writing_a_file_named_dash(
+        tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, "-o", "-")
+    assert result.exit_code == 2 and "can't go to stdout" in result.stderr
+    assert not (tmp_path / "-").exists()
 
 
 def test_sample_vault_feed_is_accepted_by_a_strict_parser() -> None:
