@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,8 +22,8 @@ import click
 
 from . import __version__, schedule
 from .cache import Index, default_location, fingerprint
-from .config import Config
-from .contacts import Vault, find_contact
+from .config import Config, UserConfig
+from .contacts import Vault, resolve, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -38,11 +37,15 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp, stale_json
+from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
+from .terminal import color as use_color
 from .vault import (
+    choose_vault,
     create_note,
     feed_target,
     load_config,
     load_feed,
+    load_user_config,
     load_vault,
     open_vault,
     read_for_edit,
@@ -80,7 +83,7 @@ def _interval_option(ctx: click.Context, param: click.Parameter, value: str | No
 class Session:
     """What every command needs: the vault, its config and the day it is."""
 
-    vault_path: Path
+    given_vault: Path | None  # --vault or MDFOLLOW_VAULT; else the vault is found (`vault_path`)
     config_path: Path | None
     today: dt.date
     use_cache: bool = True
@@ -88,8 +91,16 @@ class Session:
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
 
     @cached_property
+    def vault_path(self) -> Path:
+        return choose_vault(self.given_vault, Path.cwd(), self.user)
+
+    @cached_property
+    def user(self) -> UserConfig:
+        return load_user_config()
+
+    @cached_property
     def config(self) -> Config:
-        return load_config(open_vault(self.vault_path), self.config_path)
+        return load_config(open_vault(self.vault_path), self.config_path, self.user)
 
     def load(self) -> Vault:
         """Read the vault (once); notes too broken to read are named once on stderr."""
@@ -102,7 +113,7 @@ class Session:
 
             if not HAVE_LIBYAML:
                 _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
-        return _progress_bar(paths) if self.show_progress else paths
+        return progress(paths, "Reading notes") if self.show_progress else paths
 
     def index(self, root: Path) -> Index | None:
         """The vault's index in the cache folder, unless --no-cache."""
@@ -130,7 +141,8 @@ class Session:
             if index is not None:
                 index.close()
         if not self.quiet_skips:
-            _report_skips(vault)
+            for line in broken_notes(vault.problems, vault.skipped):
+                _warn(line)
         return result
 
 
@@ -139,45 +151,16 @@ def _twice(vault: Vault) -> tuple[Vault, Vault]:
     return vault, vault
 
 
-def _progress_bar(paths: list[str]) -> Iterable[str]:
-    """A cold read of a big vault shows its progress on stderr (a terminal only)."""
-    if len(paths) < 500:
-        yield from paths
-        return
-    with click.progressbar(paths, label="Reading notes", file=sys.stderr) as bar:
-        yield from bar
-
-
 def _warn(message: str) -> None:
     click.echo(f"mdfollow: warning: {message}", err=True)
-
-
-def _report_skips(vault: Vault) -> None:
-    skipped = set(vault.skipped)
-    for problem in vault.problems:
-        if problem.path in skipped:
-            _warn(f"{problem.path}:{problem.line}: {problem.message}")
-    others = sum(1 for p in vault.problems if p.severity == "error" and p.path not in skipped)
-    if others:
-        _warn(f"{_plural(others, 'more error')} in the vault "
-              "(an impossible date, an unknown cadence…): run `mdfollow check`")
 
 
 pass_session = click.make_pass_decorator(Session)
 
 
 def _find(session: Session, name: str) -> Contact:
-    """find_contact, saying so when the name is that of a note too broken to read."""
-    vault = session.load()
-    try:
-        return find_contact(vault.contacts, name)
-    except ContactNotFound:
-        key = name.strip().casefold()
-        for problem in vault.problems:
-            if problem.path in vault.skipped and key in problem.path.rsplit("/", 1)[-1].casefold():
-                raise ContactNotFound(f"{problem.path} can't be read, so it can't be changed: "
-                                      f"{problem.message.removesuffix('; note skipped')}") from None
-        raise
+    """The contact NAME (a name, alias or the note's path) means; see `contacts.resolve`."""
+    return resolve(session.load(), name)
 
 
 def json_option(func: F) -> F:
@@ -206,6 +189,41 @@ def _plural(count: int, word: str) -> str:
 
 
 class _Group(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._globals_first(args))
+
+    def _globals_first(self, args: list[str]) -> list[str]:
+        """`mdfollow due --vault X` read as `mdfollow --vault X due`: global options anywhere."""
+        options = {name: o for o in self.params if isinstance(o, click.Option) and not o.is_eager
+                   for name in (*o.opts, *o.secondary_opts)}
+        start = 0
+        while start < len(args) and args[start].startswith("-"):
+            option = options.get(args[start])
+            start += 2 if option is not None and not option.is_flag else 1
+        command = self.commands.get(args[start]) if start < len(args) else None
+        if command is None:
+            return args
+        takes_value = {name for o in command.params if isinstance(o, click.Option) and not o.is_flag
+                       for name in o.opts}
+        hoisted: list[str] = []
+        rest: list[str] = []
+        index = start + 1
+        while index < len(args):
+            token = args[index]
+            option = options.get(token.split("=", 1)[0])
+            if token == "--":
+                rest += args[index:]
+                break
+            if option is not None:
+                count = 1 if option.is_flag or "=" in token else 2
+                hoisted += args[index:index + count]
+                index += count
+                continue
+            count = 2 if token in takes_value else 1
+            rest += args[index:index + count]
+            index += count
+        return [*args[:start], *hoisted, *args[start:start + 1], *rest]
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -227,8 +245,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", "vault_path", type=click.Path(path_type=Path), envvar="MDFOLLOW_VAULT",
-              default=".", show_default="current folder",
-              help="The vault folder (env MDFOLLOW_VAULT).")
+              default=None, help="The vault folder (env MDFOLLOW_VAULT; default: the folder, or the "
+                                 "nearest above, with .obsidian/ or .mdfollow.toml, else the user "
+                                 "config's vault).")
 @click.option("--today", callback=_date_option, metavar="YYYY-MM-DD",
               help="Compute as if it were this day (default: the local date).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -236,12 +255,20 @@ class _Group(click.Group):
               help="Config file (env MDFOLLOW_CONFIG; default <vault>/.mdfollow.toml).")
 @click.option("--no-cache", is_flag=True,
               help="Read every note afresh, without the index in the cache folder.")
+@click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+              help="Colour the output: auto honours NO_COLOR and TERM=dumb, and colours a terminal only.")
+@click.option("-q", "--quiet", is_flag=True, help="Don't warn about broken notes (`check` lists them).")
 @click.version_option(__version__, prog_name="mdfollow")
 @click.pass_context
-def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
-        config_path: Path | None, no_cache: bool) -> None:
-    """Follow up with people, straight from the Markdown notes you keep about them."""
-    ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache)
+def cli(ctx: click.Context, vault_path: Path | None, today: dt.date | None,
+        config_path: Path | None, no_cache: bool, color: str, quiet: bool) -> None:
+    """Follow up with people, straight from the Markdown notes you keep about them.
+
+    Global options may also come after the command: `mdfollow due --vault ~/Notes`.
+    """
+    ctx.color = use_color(color, os.environ)
+    ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache,
+                      quiet_skips=quiet)
 
 
 @cli.command()
@@ -265,10 +292,12 @@ def due(session: Session, within: Interval, as_json: bool) -> None:
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
-    rows = [(_when(item, today), item.contact, item.kind, item.due.isoformat(),
-             _date(item.last_contact), item.title) for item in items]
-    _print_table(("WHEN", "WHO", "KIND", "DUE", "LAST CONTACT", "WHAT"), rows,
-                 late=[item.due < today for item in items])
+    who = tell_apart((contact.name, contact.path) for contact in vault.contacts)
+    rows = [(_when(item, today), who.get(item.path, item.contact), item.kind, _date(item.last_contact),
+             item.title)
+            for item in items]
+    _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), rows,
+                 late=[item.due < today for item in items], shrink=(4, 1))
 
 
 def _by(today: dt.date, end: dt.date) -> str:
@@ -346,15 +375,18 @@ def check(session: Session, as_json: bool) -> None:
     Exits 1 when there is any error (broken YAML, an impossible date, an unknown cadence,
     an unreadable file, a promise whose date is not a date), else 0.
     """
+    from .checks import doubts
+
     session.quiet_skips = True
     vault = session.load()
-    errors = sum(1 for p in vault.problems if p.severity == "error")
+    problems = [*vault.problems, *doubts(vault.contacts, session.today)]
+    errors = sum(1 for p in problems if p.severity == "error")
     if as_json:
-        _print_json([problem.to_json() for problem in vault.problems])
+        _print_json([problem.to_json() for problem in problems])
     else:
-        for problem in vault.problems:
+        for problem in problems:
             click.echo(str(problem))
-        warnings = len(vault.problems) - errors
+        warnings = len(problems) - errors
         click.echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
                    f"in {_plural(len(vault.contacts), 'contact')}", err=True)
     if errors:
@@ -380,23 +412,12 @@ _FLAT_OBJECTS = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 late: Sequence[bool] = ()) -> None:
-    widths = [max(_width(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
-    click.echo(click.style(_row(headers, widths), bold=True))
-    for index, row in enumerate(rows):
-        line = _row(row, widths)
+                 late: Sequence[bool] = (), *, shrink: Sequence[int] = ()) -> None:
+    """A table; with `shrink`, those columns are cut to fit the terminal's width."""
+    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink)
+    click.echo(click.style(lines[0], bold=True))
+    for index, line in enumerate(lines[1:]):
         click.echo(click.style(line, fg="red") if index < len(late) and late[index] else line)
-
-
-def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = [cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=False)]
-    return "  ".join(padded).rstrip()
-
-
-def _width(text: str) -> int:
-    """Columns on a terminal: CJK and emoji take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch)
-               else 1 for ch in text)
 
 
 # --- writing commands -------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .cache import Index, fingerprint, load_note
-from .config import Config, parse_config
+from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .contacts import Vault, build_vault, patch_vault
 from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
 from .model import Contact, Note, Problem
@@ -173,16 +173,60 @@ def open_vault(path: Path) -> Path:
     return path
 
 
-def load_config(vault: Path, config_path: Path | None) -> Config:
-    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present."""
+def choose_vault(given: Path | None, here: Path, user: UserConfig) -> Path:
+    """The vault a command works on: --vault (or MDFOLLOW_VAULT), else the folder `here` or
+    the nearest above it that is a vault (like git), else the user config's `vault`."""
+    if given is not None:
+        return open_vault(given)
+    found = find_vault(here)
+    if found is not None:
+        return found
+    if user.vault:
+        return open_vault(Path(user.vault).expanduser())
+    raise VaultNotFound(f"{here} is not in a vault (no .obsidian/ or {CONFIG_NAME} here or above): "
+                        "give --vault PATH, set MDFOLLOW_VAULT, or put vault = \"~/Notes\" in "
+                        f"{user_config_path()}")
+
+
+def find_vault(here: Path) -> Path | None:
+    """`here` or its nearest parent holding `.obsidian/` or `.mdfollow.toml`: only a folder
+    that says it is a vault is read without being named (never a whole home or disk)."""
+    for folder in (here, *here.parents):
+        if (folder / ".obsidian").is_dir() or (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def user_config_path() -> Path:
+    """`$XDG_CONFIG_HOME/mdfollow/config.toml` (`~/.config/…` when unset or not absolute)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "mdfollow" / "config.toml"
+
+
+def load_user_config() -> UserConfig:
+    """The user config, or an empty one when there is none."""
+    path = user_config_path()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return UserConfig()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
+    return parse_user_config(text, str(path))
+
+
+def load_config(vault: Path, config_path: Path | None, user: UserConfig | None = None) -> Config:
+    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present,
+    over the user config's defaults."""
     path = config_path or vault / CONFIG_NAME
     if config_path is None and not path.exists():
-        return Config()
+        return user_defaults(user) if user else Config()
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
-    return parse_config(text, str(path))
+    return parse_config(text, str(path), user)
 
 
 def note_paths(vault: Path, template_folders: Sequence[str],

@@ -56,9 +56,26 @@ def test_due_table_is_readable() -> None:
     result = run("due", "--within", "2w")
     lines = result.stdout.splitlines()
     assert lines[0] == "4 follow-ups due by 2026-12-06"
-    assert lines[2].split() == ["WHEN", "WHO", "KIND", "DUE", "LAST", "CONTACT", "WHAT"]
-    assert re.match(r"5d late +Sam Lee +sequence +2026-11-17 +never +Sales step 3 of 4", lines[3])
+    assert lines[2].split() == ["DUE", "WHO", "KIND", "LAST", "CONTACT", "WHAT"]
+    assert re.match(r"5d late +Sam Lee +sequence +never +Sales step 3 of 4", lines[3])
     assert lines[4].startswith("in 3d ")
+
+
+LONG = "send Jane the florist's name and the caterer's number and the venue's floor plan too"
+
+
+@pytest.mark.parametrize(("columns", "widest"), [(None, 80), ("80", 80), ("60", 60), ("200", 145)])
+def test_the_due_table_fits_the_terminal_and_cuts_what_with_an_ellipsis(
+        tmp_path: Path, columns: str | None, widest: int) -> None:
+    vault = write_vault(tmp_path, {
+        "People/Jane Doe.md": f"---\ncadence: 30d\n---\n- [ ] {LONG} 📅 2026-11-20\n",
+        "People/Alexandra Featherstonehaugh.md": "---\nmet: 2026-11-20\n---\n"})
+    result = run("due", vault=vault, env={"COLUMNS": columns} if columns else {"COLUMNS": ""})
+    lines = result.stdout.splitlines()[2:]
+    assert max(map(len, lines)) == widest
+    promise = next(line for line in lines if " promise " in line)
+    assert promise.endswith("…") == (widest < 120) and LONG[:7] in promise
+    assert json.loads(run("due", "--json", vault=vault).stdout)[0]["title"] == LONG
 
 
 def test_broken_notes_are_named_once_on_stderr_and_the_rest_is_listed() -> None:
@@ -67,10 +84,25 @@ def test_broken_notes_are_named_once_on_stderr_and_the_rest_is_listed() -> None:
     assert result.stderr.splitlines() == [
         "mdfollow: warning: People/Broken.md:3: broken YAML: did not find expected ',' or ']'; "
         "note skipped",
-        "mdfollow: warning: 1 more error in the vault (an impossible date, an unknown cadence…): "
-        "run `mdfollow check`",
+        "mdfollow: warning: 1 more error in the vault (1 impossible date): run `mdfollow check`",
     ]
     assert "Sam Lee" in result.stdout and "Traceback" not in result.output
+    for quiet in (["-q", "due"], ["--quiet", "due"], ["due", "--quiet"]):
+        result = CliRunner().invoke(cli, ["--vault", str(SMALL), *quiet])
+        assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_sixty_broken_notes_name_three_and_say_what_the_rest_are(tmp_path: Path) -> None:
+    files = {f"People/Broken {n:02}.md": "---\ncadence: [30d\n---\n" for n in range(60)}
+    files.update({"People/A.md": "---\ncadence: often\n---\n", "People/B.md": "---\nmet: 2026-02-30\n---\n",
+                  "People/C.md": "---\nmet: 2026-02-31\n---\n"})
+    result = run("stale", vault=write_vault(tmp_path, files))
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[2] for line in lines[:3]] == [" People/Broken 00.md", " People/Broken 01.md",
+                                                         " People/Broken 02.md"]
+    assert lines[3:] == ["mdfollow: warning: and 57 more: run `mdfollow check`",
+                         "mdfollow: warning: 3 more errors in the vault (2 impossible dates, 1 unknown "
+                         "cadence): run `mdfollow check`"]
 
 
 def test_nothing_due(tmp_path: Path) -> None:

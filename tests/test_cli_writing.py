@@ -426,3 +426,50 @@ def test_notes_are_only_created_inside_the_vault(vault: Path, folder: str) -> No
 
 def test_nested_folders_are_fine(vault: Path) -> None:
     assert run(vault, "new", "Eve", "--folder", "People/Friends/").stdout == "Created People/Friends/Eve.md\n"
+
+
+# --- two contacts of one name, and dates far ahead ----------------------------------------
+
+
+@pytest.fixture
+def twins(vault: Path) -> Path:
+    return write_vault(vault, {"People/John Smith.md":
+                               "---\ncadence: 7d\nlast-contact: 2026-11-01\n---\n",
+                               "Work/Acme/John Smith.md":
+                               "---\ncadence: 7d\nlast-contact: 2026-11-02\n---\n"})
+
+
+@pytest.mark.parametrize("name", ["Work/Acme/John Smith", "Work/Acme/John Smith.md",
+                                  "work/acme/john smith.MD", "./Work/Acme/John Smith"])
+def test_every_name_argument_also_takes_the_notes_path(twins: Path, name: str) -> None:
+    assert run(twins, "log", "John Smith").exit_code == 4
+    result = run(twins, "log", name, "--note", "hi")
+    assert result.exit_code == 0, result.output
+    assert "- 2026-11-22 hi" in read(twins, "Work/Acme/John Smith.md")
+    assert "## Log" not in read(twins, "People/John Smith.md")
+    assert run(twins, "history", name, "--json").exit_code == 0
+
+
+def test_due_tells_two_contacts_of_one_name_apart_and_check_warns(twins: Path) -> None:
+    who = [line.split("  ")[1].strip() for line in run(twins, "due").stdout.splitlines()[3:]]
+    assert "John Smith (People)" in who and "John Smith (Acme)" in who
+    result = run(twins, "check")
+    assert ("People/John Smith.md:1: warning: 'john smith' also names Work/Acme/John Smith.md: give the "
+            "note's path to tell them apart (`mdfollow log \"People/John Smith\"`)"
+            ) in result.stdout.splitlines()
+    assert "Work/Acme/John Smith.md:1: warning: 'john smith' also names People/John Smith.md" in result.stdout
+
+
+def test_check_warns_about_dates_far_in_the_future(vault: Path) -> None:
+    write_vault(vault, {"People/Typo.md":
+                        "---\nlast-contact: 2062-11-01\nmet: 2062-01-01\ncadence: 7d\n---\n",
+                        "People/Log Typo.md":
+                        "---\ncadence: 7d\n---\n## Log\n- 2026-11-01 ok\n- 2206-11-02 typo\n",
+                        "People/Planned.md": "---\nlast-contact: 2026-12-20\ncadence: 7d\n---\n"})
+    lines = run(vault, "check").stdout.splitlines()
+    assert "People/Log Typo.md:6: warning: 2206-11-02 is 65723 days in the future (a typo?): it hides " \
+           "Log Typo from due and stale until then" in lines
+    assert "People/Typo.md:1: warning: last-contact 2062-11-01 is 13128 days in the future (a typo?): it " \
+           "hides Typo from due and stale until then" in lines
+    assert "People/Typo.md:1: warning: met 2062-01-01 is 12824 days in the future (a typo?)" in lines
+    assert not any("Planned" in line for line in lines)
