@@ -23,7 +23,7 @@ import click
 from . import __version__, schedule
 from .cache import Index, default_location, fingerprint
 from .config import Config, UserConfig
-from .contacts import Vault, resolve, tell_apart
+from .contacts import Vault, answering_to, resolve, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -34,6 +34,7 @@ from .errors import (
     InvalidValue,
     MdfollowError,
     OutputError,
+    UnreadableInput,
 )
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp, stale_json
@@ -454,7 +455,7 @@ def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run
     commit = commit or session.config.autocommit
     if commit:
         history.ready_to_commit(vault)
-    for change in changes:
+    for change in progress(list(changes), "Writing notes") if session.show_progress else changes:
         if change.before is None:
             create_note(vault, change.path, change.after)
         else:
@@ -645,12 +646,15 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     Fills in the follow-up fields given; never overwrites an existing note.
     """
     from .edit import new_note, note_file_name, yaml_list
+    from .templates import has_templater
 
     config = session.config
     vault = open_vault(session.vault_path)
-    existing = [c for c in session.load().contacts if c.name.casefold() == name.strip().casefold()]
+    file_name = note_file_name(name)
+    existing = answering_to(session.load().contacts, name, file_name[:-3])
     if existing:
-        raise EditRefused(f"{existing[0].path} is already the note of {existing[0].name}")
+        raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "
+                          "nothing was written. Use another name, or `mdfollow log` that contact")
     fields: dict[str, str] = {}
     if cadence:
         try:
@@ -663,12 +667,19 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     tag_list = [t.strip().lstrip("#") for t in tags.split(",") if t.strip()]
     if tag_list:
         fields["tags"] = yaml_list(tag_list)
-    file_name = note_file_name(name)
     path = f"{_vault_folder(folder)}{file_name}"
-    text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings,
-                    file_name[:-3])
+    template = _template(vault, config)
+    if template is not None and has_templater(template):
+        _warn("the template holds Templater commands (<% … %>); they are left as they are: "
+              "run Templater on the new note")
+    text = new_note(name.strip(), template, _now(session), fields, config.spellings, file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
         click.echo(f"Created {path}")
+
+
+def _now(session: Session) -> dt.datetime:
+    """The day it is (--today) at the time it is, for {{date}} and {{time}} in templates."""
+    return dt.datetime.combine(session.today, dt.datetime.now().time().replace(microsecond=0))
 
 
 def _template(vault: Path, config: Config, name: str = "Person.md") -> str | None:
@@ -829,14 +840,16 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, output: Pa
 @click.option("--cadence", default=None, help="Cadence for everyone imported: 90d, quarterly…")
 @click.option("--spread", callback=_interval_option, default=None, metavar="INTERVAL",
               help="Give each new contact a first next-due spread evenly over this many days: 30d.")
+@click.option("-v", "--verbose", is_flag=True, help="List every note created and every person skipped.")
 @writing_command
 @pass_session
 def import_command(session: Session, file: Path, folder: str, cadence: str | None,
-                   spread: Interval | None, dry_run: bool, commit: bool) -> None:
+                   spread: Interval | None, verbose: bool, dry_run: bool, commit: bool) -> None:
     """Create a note per person from a vCard (.vcf), Google Contacts CSV or LinkedIn CSV.
 
     People who already have a note (same name, alias or email) are skipped, so importing
-    the same file twice changes nothing. Malformed cards are reported and skipped.
+    the same file twice changes nothing. Malformed cards are reported and skipped; a file
+    from which nobody at all can be read exits 5.
     """
     from .addressbook import plan_import, read_people
     from .edit import new_note, note_file_name
@@ -851,6 +864,10 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     except UnicodeDecodeError:
         raise InvalidValue(f"{file} is not UTF-8 text: export it again as UTF-8") from None
     people, problems = read_people(text, file.name)
+    if not people:
+        for problem in problems:
+            click.echo(f"  {problem}")
+        raise UnreadableInput(f"nobody could be read from {file.name}; nothing was written")
     vault = open_vault(session.vault_path)
     plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
                        spread if spread and spread.count else None)
@@ -860,7 +877,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     for person, fields in plan.create:
         path = _free_path(vault, folder, note_file_name(person.name), taken)
         stem = path.rsplit("/", 1)[-1][:-3]
-        changes.append(Change(path, None, new_note(person.name, template, session.today, fields,
+        changes.append(Change(path, None, new_note(person.name, template, _now(session), fields,
                                                    session.config.spellings, stem)))
     if dry_run:
         for change in changes:
@@ -868,7 +885,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     elif changes:
         _apply(session, changes, f"import: {_plural(len(changes), 'contact')} from {file.name}",
                dry_run=False, commit=commit)
-    _import_summary([c.path for c in changes], plan.skipped, problems, dry_run)
+    _import_summary([c.path for c in changes], plan.skipped, problems, dry_run=dry_run, verbose=verbose)
 
 
 def _vault_folder(folder: str) -> str:
@@ -891,17 +908,19 @@ def _free_path(vault: Path, folder: str, file_name: str, taken: set[str]) -> str
     raise EditRefused(f"no free file name for {stem!r} in {folder!r}")
 
 
-def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any],
-                    dry_run: bool) -> None:
-    verb = "Would create" if dry_run else "Created"
-    click.echo(f"{verb} {_plural(len(created), 'note')}; skipped {len(skipped)}; "
-               f"{_plural(len(problems), 'problem')}.")
-    for path in ([] if dry_run else created):
+def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any], *,
+                    dry_run: bool, verbose: bool) -> None:
+    """Problems always, each note and skipped person with -v, and the counts last, on screen."""
+    for path in created if verbose and not dry_run else []:
         click.echo(f"  created {path}")
-    for person, why in skipped:
+    for person, why in skipped if verbose else []:
         click.echo(f"  skipped {person.name}: {why}")
     for problem in problems:
         click.echo(f"  {problem}")
+    verb = "Would create" if dry_run else "Created"
+    listed = " (-v lists them)" if skipped and not verbose else ""
+    click.echo(f"{verb} {_plural(len(created), 'note')}; skipped {len(skipped)}{listed}; "
+               f"{_plural(len(problems), 'problem')}.")
 
 
 @cli.command()

@@ -424,6 +424,12 @@ def shared_names(contacts: Sequence[Contact]) -> list[Problem]:
     return problems
 
 
+def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
+    """The contacts that any of `names` already names exactly: name, file name or alias."""
+    keys = {_key_of(name) for name in names}
+    return [c for c in contacts if keys & _names(c)]
+
+
 def _names(contact: Contact) -> set[str]:
     return {" ".join(n.split()).casefold()
             for n in (contact.name, _stem(contact.path), *contact.aliases)}

@@ -24,6 +24,7 @@ from .errors import EditRefused
 from .fields import FOLLOW_UP_FIELDS, normalize_key
 from .model import Contact
 from .notes import CLOSE_FENCE, OPEN_FENCE, TOP_KEY, NoteLoader, parse_note, task_title
+from .templates import fill
 
 _LOG_HEADING = re.compile(r"(?P<level>#{1,6})[ \t]+(?:log|interactions|history)[ \t]*#*[ \t]*$",
                           re.IGNORECASE)
@@ -343,38 +344,39 @@ def note_file_name(name: str) -> str:
     return f"{stem}.md"
 
 
-def new_note(name: str, template: str | None, today: dt.date, fields: Mapping[str, str],
+def new_note(name: str, template: str | None, now: dt.datetime, fields: Mapping[str, str],
              spellings: Mapping[str, str], stem: str) -> str:
     """A new contact note from the vault's template (or the built-in one), fields filled.
 
     `stem` is the file's name without `.md`; when it isn't the person's name, `name:` is set.
+    A template that fills last-contact with today (`last-contact: {{date}}`) gets it emptied
+    when `met` is given: meeting someone is not following up, and the thank-you is due.
     """
-    text = _fill_placeholders(template if template is not None else BUILT_IN_TEMPLATE, name, today)
+    source = template if template is not None else BUILT_IN_TEMPLATE
+    text = fill(source, name, now)
     changes = dict(fields)
     if stem != name:
         changes["name"] = yaml_text(name)
-    present = {spellings.get(normalize_key(k)) for k in _keys(text)} | set(changes)
-    if not FOLLOW_UP_FIELDS & present:
+    present = _fields_of(text, spellings)
+    today = (now.date(), now.date().isoformat())
+    if "met" in fields and "{{" in source and present.get("last-contact") in today:
+        changes["last-contact"] = ""
+    if not FOLLOW_UP_FIELDS & (present.keys() | changes.keys()):
         changes["last-contact"] = ""  # so the note counts as a contact: "never contacted"
     return set_fields(text, changes, spellings)
 
 
-def _keys(text: str) -> list[str]:
+def _fields_of(text: str, spellings: Mapping[str, str]) -> dict[str, object]:
+    """The canonical fields of the front matter, with their values (first spelling wins)."""
     note = _split(text)
     if note.open_index is None or note.close_index is None:
-        return []
-    return [k for k in _load(note) if isinstance(k, str)]
-
-
-def _fill_placeholders(text: str, name: str, today: dt.date) -> str:
-    """Obsidian's core template placeholders: {{title}}, {{date}}, {{date:YYYY-MM-DD}}."""
-    def date(match: re.Match[str]) -> str:
-        layout = match[1] or "YYYY-MM-DD"
-        return layout.replace("YYYY", f"{today.year:04d}").replace("MM", f"{today.month:02d}").replace(
-            "DD", f"{today.day:02d}")
-
-    text = re.sub(r"\{\{\s*title\s*\}\}", lambda _: name, text)
-    return re.sub(r"\{\{\s*date(?::([YMD\-./ ]+))?\s*\}\}", date, text)
+        return {}
+    found: dict[str, object] = {}
+    for key, value in _load(note).items():
+        canonical = spellings.get(normalize_key(key)) if isinstance(key, str) else None
+        if canonical is not None:
+            found.setdefault(canonical, value)
+    return found
 
 
 def yaml_text(value: str) -> str:

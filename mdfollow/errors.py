@@ -53,6 +53,12 @@ class EditRefused(MdfollowError):
     exit_code = EXIT_REFUSED
 
 
+class UnreadableInput(MdfollowError):
+    """A file to import from which nothing at all could be read."""
+
+    exit_code = EXIT_REFUSED
+
+
 class GitError(MdfollowError):
     """git is missing, the vault is not a work tree, or git refused the commit."""
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 from .model import Problem
 
 COLOR_CHOICES = ("auto", "always", "never")
+T = TypeVar("T")
 
 
 def color(choice: str, environ: Mapping[str, str]) -> bool | None:
@@ -72,7 +74,7 @@ def _cut(cell: str, width: int) -> str:
     return kept.rstrip() + "…"
 
 
-def progress(items: list[str], label: str, *, least: int = 500) -> Iterator[str]:
+def progress(items: list[T], label: str, *, least: int = 500) -> Iterator[T]:
     """A progress bar on stderr while a long list is worked through (a terminal only)."""
     import sys
 

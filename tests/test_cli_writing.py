@@ -363,10 +363,10 @@ ADDRESSBOOK = Path(__file__).parent / "addressbook"
 
 
 def test_import_creates_safe_notes_and_a_second_import_changes_nothing(vault: Path) -> None:
-    result = run(vault, "import", str(ADDRESSBOOK / "google.vcf"), "--cadence", "90d", "--spread", "30d")
+    result = run(vault, "import", str(ADDRESSBOOK / "google.vcf"), "--cadence", "90d", "--spread", "30d",
+                 "-v")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "Created 1 note; skipped 2; 4 problems.",
         "  created People/Ana - Ruiz- CEO-.md",
         "  skipped Jane Doe: already in the vault (People/Jane Doe.md)",
         "  skipped Sam Lee: already in the vault (People/Sam Lee.md)",
@@ -375,6 +375,7 @@ def test_import_creates_safe_notes_and_a_second_import_changes_nothing(vault: Pa
         "skipped",
         "  google.vcf:32: error: card without a name or an email; skipped",
         "  google.vcf:36: error: card is never closed (no END:VCARD); skipped",
+        "Created 1 note; skipped 2; 4 problems.",
     ]
     assert read(vault, "People/Ana - Ruiz- CEO-.md") == (
         '---\nlast-contact:\ncadence: 90d\nnext-due: 2026-11-23\nemail: "ana@example.com"\n'
@@ -382,12 +383,12 @@ def test_import_creates_safe_notes_and_a_second_import_changes_nothing(vault: Pa
     due = {i["contact"]: i["due"] for i in json.loads(run(vault, "due", "--within", "30d", "--json").stdout)}
     assert due["Ana / Ruiz: CEO?"] == "2026-11-23"
     again = run(vault, "import", str(ADDRESSBOOK / "google.vcf"))
-    assert again.stdout.startswith("Created 0 notes; skipped 3; 4 problems.")
+    assert again.stdout.splitlines()[-1] == "Created 0 notes; skipped 3 (-v lists them); 4 problems."
 
 
 def test_import_never_overwrites_a_file_of_the_same_name(vault: Path) -> None:
     write_vault(vault, {"People/Grace Okafor.md": "A note about a talk, not a contact.\n"})
-    result = run(vault, "import", str(ADDRESSBOOK / "google.csv"), "--folder", "People")
+    result = run(vault, "import", str(ADDRESSBOOK / "google.csv"), "--folder", "People", "--verbose")
     assert "  created People/Grace Okafor 2.md" in result.stdout.splitlines()
     assert read(vault, "People/Grace Okafor.md") == "A note about a talk, not a contact.\n"
     assert 'name: "Grace Okafor"' in read(vault, "People/Grace Okafor 2.md")
@@ -473,3 +474,67 @@ def test_check_warns_about_dates_far_in_the_future(vault: Path) -> None:
            "hides Typo from due and stale until then" in lines
     assert "People/Typo.md:1: warning: met 2062-01-01 is 12824 days in the future (a typo?)" in lines
     assert not any("Planned" in line for line in lines)
+
+
+# --- new contacts: names taken, templates --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Jane", "jane doe", "Martin", "  JANE  "])
+def test_new_refuses_a_name_that_already_names_a_contact_by_file_name_or_alias(vault: Path,
+                                                                               name: str) -> None:
+    result = run(vault, "new", name)
+    assert result.exit_code == 5
+    assert "already names" in result.stderr and "nothing was written" in result.stderr
+    assert sorted(p.name for p in (vault / "People").iterdir()) == [
+        "Jane Doe.md", "Jane Smith.md", "Martin.md", "Sam Lee.md"]
+
+
+def test_import_skips_whoever_a_name_or_alias_already_names(vault: Path, tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text("First Name,Last Name,E-mail 1 - Value\nJane,,\nMartin,,\nNew,Person,\n",
+                                    encoding="utf-8")
+    result = run(vault, "import", str(tmp_path / "c.csv"), "-v")
+    assert result.stdout.splitlines() == [
+        "  created People/New Person.md",
+        "  skipped Jane: already in the vault (People/Jane Doe.md)",
+        "  skipped Martin: already in the vault (People/Martin.md)",
+        "Created 1 note; skipped 2; 0 problems."]
+
+
+def test_new_with_met_from_a_template_that_fills_last_contact_with_today(vault: Path) -> None:
+    write_vault(vault, {"Templates/Person.md": "---\nlast-contact: {{date}}\ncadence: 90d\n---\n"
+                                               "# {{title}}, added {{date:dddd D MMMM}} at {{time:H}}h\n"})
+    result = run(vault, "new", "Priya Natarajan", "--met", "2026-11-21")
+    assert result.exit_code == 0, result.output
+    text = read(vault, "People/Priya Natarajan.md")
+    assert text.startswith("---\nlast-contact:\ncadence: 90d\nmet: 2026-11-21\n---\n"
+                           "# Priya Natarajan, added Sunday 22 November at ")
+    due = json.loads(run(vault, "due", "--json").stdout)
+    assert {"contact": "Priya Natarajan", "kind": "first", "due": "2026-11-22"}.items() <= due[-1].items()
+    assert run(vault, "new", "Omar Haddad").exit_code == 0
+    assert read(vault, "People/Omar Haddad.md").startswith("---\nlast-contact: 2026-11-22\n")  # no --met
+
+
+def test_templater_commands_are_left_alone_with_a_warning(vault: Path) -> None:
+    write_vault(vault, {"Templates/Person.md": "---\nlast-contact:\n---\n<% tp.file.cursor() %>\n"})
+    result = run(vault, "new", "Lu")
+    assert result.exit_code == 0
+    assert "Templater commands (<% … %>); they are left as they are" in result.stderr
+    assert read(vault, "People/Lu.md") == "---\nlast-contact:\n---\n<% tp.file.cursor() %>\n"
+
+
+def test_an_import_that_reads_nobody_exits_5(vault: Path, tmp_path: Path) -> None:
+    (tmp_path / "junk.txt").write_text("just some words\nand more\n", encoding="utf-8")
+    result = run(vault, "import", str(tmp_path / "junk.txt"))
+    assert result.exit_code == 5
+    assert result.stdout.startswith("  junk.txt:1: error: neither a vCard nor a Google or LinkedIn CSV")
+    assert result.stderr == "mdfollow: error: nobody could be read from junk.txt; nothing was written\n"
+
+
+def test_a_large_import_ends_with_the_summary_and_lists_notes_only_with_v(vault: Path,
+                                                                           tmp_path: Path) -> None:
+    rows = "".join(f"Person,Number {n},p{n}@example.com\n" for n in range(600))
+    (tmp_path / "big.csv").write_text("First Name,Last Name,E-mail 1 - Value\n" + rows, encoding="utf-8")
+    result = run(vault, "import", str(tmp_path / "big.csv"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Created 600 notes; skipped 0; 0 problems.\n"
+    assert len(list((vault / "People").glob("Person Number *.md"))) == 600
