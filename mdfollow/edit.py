@@ -241,7 +241,9 @@ def append_log(text: str, entry: str) -> str:
         return "".join(lines)
     section, level = found
     last = section
-    while last + 1 < len(lines) and not _ends_section(lines[last + 1], level):
+    fence = False
+    while last + 1 < len(lines) and (fence or not _ends_section(lines[last + 1], level)):
+        fence ^= lines[last + 1].lstrip().startswith(("```", "~~~"))
         last += 1
     while last > section and not lines[last].strip():
         last -= 1
@@ -320,7 +322,15 @@ def log_interaction(text: str, path: str, config: Config, *, on: dt.date, entry:
         changes["attempts"] = str(contact.attempts + 1)
     if closes:
         changes["status"] = "closed"
-    return append_log(set_fields(text, changes, config.spellings), entry)
+    result = append_log(set_fields(text, changes, config.spellings), entry)
+    if _entries_on(result, path, config, on) != _entries_on(text, path, config, on) + 1:
+        raise EditRefused("the log line would not be read where it goes (inside a %% comment or a code "
+                          "block that is never closed?); close it first, nothing was written")
+    return result
+
+
+def _entries_on(text: str, path: str, config: Config, on: dt.date) -> int:
+    return sum(1 for entry in parse_note(path, text, config.spellings).entries if entry.date == on)
 
 
 def contact_of(text: str, path: str, config: Config) -> Contact:

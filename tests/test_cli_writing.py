@@ -538,3 +538,13 @@ def test_a_large_import_ends_with_the_summary_and_lists_notes_only_with_v(vault:
     assert result.exit_code == 0, result.output
     assert result.stdout == "Created 600 notes; skipped 0; 0 problems.\n"
     assert len(list((vault / "People").glob("Person Number *.md"))) == 600
+
+
+def test_a_log_line_never_lands_in_a_code_block_or_an_unclosed_comment(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"A.md": "---\nlast-contact: 2026-10-01\n---\n## Log\n```\n## Log\n```\n",
+                                   "B.md": "---\nlast-contact: 2026-10-01\n---\n%% never closed\n"})
+    assert run(vault, "log", "a", "--note", "hi").exit_code == 0
+    assert read(vault, "A.md").endswith("```\n## Log\n```\n- 2026-11-22 hi\n")
+    result = run(vault, "log", "b")
+    assert result.exit_code == 5 and "would not be read where it goes" in result.stderr
+    assert read(vault, "B.md") == "---\nlast-contact: 2026-10-01\n---\n%% never closed\n"
