@@ -293,8 +293,8 @@ def due(session: Session, within: Interval, as_json: bool) -> None:
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
-    who = tell_apart((contact.name, contact.path) for contact in vault.contacts)
-    rows = [(_when(item, today), who.get(item.path, item.contact), item.kind, _date(item.last_contact),
+    who = tell_apart([(item.contact, item.path) for item in items], vault.contacts)
+    rows = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact),
              item.title)
             for item in items]
     _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), rows,

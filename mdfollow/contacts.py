@@ -379,22 +379,22 @@ def _by_path(contacts: Sequence[Contact], name: str) -> Contact | None:
     return next((c for c in contacts if c.path.casefold() == wanted), None)
 
 
-def tell_apart(named: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Path -> the name to show: the name, and where two contacts share it, the shortest end
-    of their folders that differs (`John Smith (Work)`, `John Smith (People)`)."""
-    pairs = list(named)
+def tell_apart(shown: Iterable[tuple[str, str]], contacts: Sequence[Contact]) -> dict[str, str]:
+    """Path -> the name to show for each (name, path) shown: the name, and where another
+    contact has it too, the shortest end of their folders that differs (`John Smith
+    (Work)`, `John Smith (People)`). One pass over the contacts: `due` runs it every time."""
+    pairs = list(shown)
+    wanted = {name.casefold() for name, _ in pairs}
     groups: dict[str, list[str]] = {}
+    for contact in contacts:
+        key = contact.name.casefold()
+        if key in wanted:
+            groups.setdefault(key, []).append(contact.path)
+    result = {}
     for name, path in pairs:
-        groups.setdefault(_key_of(name), []).append(path)
-    shown = {}
-    for name, path in pairs:
-        same = groups[_key_of(name)]
-        shown[path] = name if len(same) == 1 else f"{name} ({_telling(path, same)})"
-    return shown
-
-
-def _key_of(name: str) -> str:
-    return " ".join(name.split()).casefold()
+        same = groups.get(name.casefold(), [])
+        result[path] = f"{name} ({_telling(path, same)})" if len(same) > 1 else name
+    return result
 
 
 def _telling(path: str, paths: list[str]) -> str:
@@ -426,7 +426,7 @@ def shared_names(contacts: Sequence[Contact]) -> list[Problem]:
 
 def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
     """The contacts that any of `names` already names exactly: name, file name or alias."""
-    keys = {_key_of(name) for name in names}
+    keys = {" ".join(name.split()).casefold() for name in names}
     return [c for c in contacts if keys & _names(c)]
 
 

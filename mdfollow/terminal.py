@@ -38,6 +38,8 @@ def width() -> int:
 
 def columns(text: str) -> int:
     """Columns on a terminal: CJK and emoji take two."""
+    if text.isascii():  # nearly every cell, measured in C
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch)
                else 1 for ch in text)
 
@@ -66,12 +68,14 @@ def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
 def _cut(cell: str, width: int) -> str:
     if columns(cell) <= width:
         return cell
-    kept = ""
-    for char in cell:
-        if columns(kept + char) > width - 1:
-            break
-        kept += char
-    return kept.rstrip() + "…"
+    if cell.isascii():
+        return cell[:width - 1].rstrip() + "…"
+    used = 0
+    for index, char in enumerate(cell):
+        used += columns(char)
+        if used > width - 1:
+            return cell[:index].rstrip() + "…"
+    return cell
 
 
 def progress(items: list[T], label: str, *, least: int = 500) -> Iterator[T]:
