@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__, schedule
-from .cache import Index, default_location, fingerprint
+from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
 from .contacts import Vault, answering_to, resolve, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
@@ -45,7 +45,6 @@ from .vault import (
     create_note,
     feed_target,
     load_config,
-    load_feed,
     load_user_config,
     load_vault,
     open_vault,
@@ -88,6 +87,7 @@ class Session:
     config_path: Path | None
     today: dt.date
     use_cache: bool = True
+    pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
     quiet_skips: bool = field(default=False)
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
 
@@ -127,10 +127,13 @@ class Session:
         return self._read(lambda root, index: _twice(
             load_vault(root, self.config, index, self._before_parsing)))
 
-    def feed(self) -> bytes:
-        """The calendar feed (the vault read as by `load`)."""
-        return self._read(lambda root, index: load_feed(
-            root, self.config, _links(self.config, root.resolve()), index, self._before_parsing))
+    def feed(self) -> Exported:
+        """The calendar feed on `today`, after the feed state kept from the last one (saved)."""
+        from .publish import export_feed
+
+        return self._read(lambda root, index: export_feed(
+            root.resolve(), self.config, _links(self.config, root.resolve()), self.today, index,
+            self._before_parsing))
 
     def _read(self, read: Callable[[Path, Index | None], tuple[Vault, T]]) -> T:
         """What `read` makes of the vault through its index; broken notes named once on stderr."""
@@ -269,7 +272,7 @@ def cli(ctx: click.Context, vault_path: Path | None, today: dt.date | None,
     """
     ctx.color = use_color(color, os.environ)
     ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache,
-                      quiet_skips=quiet)
+                      quiet_skips=quiet, pinned=today is not None)
 
 
 @cli.command()
@@ -350,12 +353,15 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
 def export(session: Session, output: Path | None, force: bool) -> None:
     """Write the calendar feed (.ics) of every follow-up, promise and birthday.
 
-    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
-    same vault always gives the same bytes, whatever the day; the write is atomic.
+    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). It holds
+    today and the next [feed] ahead days; an unchanged event keeps its bytes. The write is atomic.
     """
     root = open_vault(session.vault_path).resolve()
     target = feed_target(output, root, force=force)
-    data = session.feed()
+    made = session.feed()
+    if made.warning:
+        _warn(made.warning)
+    data = made.data
     if target is None:
         click.echo(data, nl=False)
         return
@@ -363,8 +369,7 @@ def export(session: Session, output: Path | None, force: bool) -> None:
         write_atomic(target, data)
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
-    events = data.count(b"BEGIN:VEVENT")
-    click.echo(f"Wrote {_plural(events, 'event')} to {target}")
+    click.echo(f"Wrote {_plural(made.events, 'event')} to {target}")
 
 
 @cli.command()
@@ -728,7 +733,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
 def _links(config: Config, root: Path) -> Links:
     from .links import Links
 
-    return Links(config.feed.link, root.name, root.as_uri())
+    return Links(config.feed.link, root.name, root.as_uri(), config.serve.public_url)
 
 
 def live_options(func: F) -> F:
@@ -759,7 +764,8 @@ def _builder(session: Session, output: Path | None, force: bool) -> FeedBuilder:
     root = open_vault(session.vault_path).resolve()
     target = feed_target(output, root, force=force, stdout=False)
     assert target is not None
-    return FeedBuilder(root, session.config, _links(session.config, root), target, session.index(root), _warn)
+    return FeedBuilder(root, session.config, _links(session.config, root), target, session.index(root), _warn,
+                       today=session.today if session.pinned else None)
 
 
 def _log(verbose: bool) -> Callable[[str], None] | None:
