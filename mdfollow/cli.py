@@ -693,7 +693,7 @@ def _template(vault: Path, config: Config, name: str = "Person.md") -> str | Non
         candidate = vault / folder / name
         if candidate.is_file():
             try:
-                return candidate.read_text(encoding="utf-8-sig")
+                return candidate.read_bytes().decode("utf-8-sig")  # its line endings kept
             except (OSError, UnicodeDecodeError) as error:
                 raise EditRefused(f"cannot read the template {candidate}: {error}") from None
     return None

@@ -171,6 +171,8 @@ def start_observer(vault: Path, handler: FileSystemEventHandler, report: Report)
         observer.start()
         return observer
     except OSError as error:
+        if error.errno == errno.ENOENT and not vault.is_dir():  # it went as the watch was being set up
+            raise VaultNotFound(f"the vault folder {vault} is gone; stopping") from None
         if error.errno not in (errno.ENOSPC, errno.EMFILE):
             raise
         report("the system's inotify watch limit is reached (raise fs.inotify.max_user_watches); "

@@ -82,3 +82,42 @@ def test_every_writing_command_changes_only_what_it_means_to(note: bytes, comman
 def _diff(before: str, after: str) -> tuple[list[str], list[str]]:
     lines = list(difflib.ndiff(before.splitlines(), after.splitlines()))  # endings: checked above
     return [x[2:] for x in lines if x.startswith("- ")], [x[2:] for x in lines if x.startswith("+ ")]
+
+
+@st.composite
+def templates(draw: st.DrawFn) -> str:
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    last = draw(st.sampled_from(["last-contact: {{date}}", "LastChatted:",
+                                 "last_contact: {{date:YYYY-MM-DD}}"]))
+    front = draw(st.lists(st.sampled_from([
+        "created: {{date:YYYY-MM-DD}} {{time}}", "# a comment", "cadence: 90d", "tags: [person]",
+        "aliases:", "company:", "title: \"{{title}}\"",
+    ]), max_size=5, unique=True))
+    if draw(st.booleans()):
+        front.insert(draw(st.integers(0, len(front))), last)
+    body = draw(st.lists(st.sampled_from(["# {{title}}", "## Log", "%% {{date:dddd}} %%", "Met at:", ""]),
+                         max_size=4))
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    return bom + newline.join(["---", *front, "---", *body, ""])
+
+
+@settings(max_examples=60)
+@given(templates(), st.booleans())
+def test_new_fills_a_template_and_keeps_the_rest(template: str, met: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        vault = Path(folder)
+        (vault / "Templates").mkdir()
+        (vault / "Templates/Person.md").write_bytes(template.encode())
+        result = CliRunner().invoke(cli, ["--vault", folder, "--today", "2026-11-22", "new", "Zoë O'Brien",
+                                          *(["--met", "2026-11-21"] if met else [])])
+        assert result.exit_code == 0, result.output
+        text = (vault / "People/Zoë O'Brien.md").read_bytes().decode()
+    assert "{{" not in text and not text.startswith("\ufeff")  # a BOM is no use in a new note
+    assert ("\r\n" in text) == ("\r\n" in template)
+    note = parse_note("People/Zoë O'Brien.md", text, SPELLINGS)
+    assert note.is_contact and not note.problems
+    last = [f.value for f in note.fields.get("last-contact", ())]
+    assert "2026-11-22" not in map(str, last) if met else True
+    kept = [line for line in template.removeprefix("\ufeff").splitlines()
+            if "{{" not in line and not line.startswith("---")]
+    assert all(line in text.splitlines() for line in kept)
