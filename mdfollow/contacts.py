@@ -418,8 +418,10 @@ def shared_names(contacts: Sequence[Contact]) -> list[Problem]:
         for name in sorted(_names(contact)):
             others = [p for p in owners[name] if p != contact.path]
             if others:
+                spelled = next(n for n in (contact.name, _stem(contact.path), *contact.aliases)
+                               if " ".join(n.split()).casefold() == name)
                 problems.append(Problem(contact.path, 1, "warning",
-                                        f"{name!r} also names {', '.join(others)}: give the note's path "
+                                        f"{spelled!r} also names {', '.join(others)}: give the note's path "
                                         f"to tell them apart (`mdfollow log \"{contact.path[:-3]}\"`)"))
     return problems
 

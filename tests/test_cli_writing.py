@@ -455,10 +455,10 @@ def test_due_tells_two_contacts_of_one_name_apart_and_check_warns(twins: Path) -
     who = [line.split("  ")[1].strip() for line in run(twins, "due").stdout.splitlines()[3:]]
     assert "John Smith (People)" in who and "John Smith (Acme)" in who
     result = run(twins, "check")
-    assert ("People/John Smith.md:1: warning: 'john smith' also names Work/Acme/John Smith.md: give the "
+    assert ("People/John Smith.md:1: warning: 'John Smith' also names Work/Acme/John Smith.md: give the "
             "note's path to tell them apart (`mdfollow log \"People/John Smith\"`)"
             ) in result.stdout.splitlines()
-    assert "Work/Acme/John Smith.md:1: warning: 'john smith' also names People/John Smith.md" in result.stdout
+    assert "Work/Acme/John Smith.md:1: warning: 'John Smith' also names People/John Smith.md" in result.stdout
 
 
 def test_check_warns_about_dates_far_in_the_future(vault: Path) -> None:
