@@ -32,7 +32,7 @@ class ConfigError(MdfollowError):
 
 
 class VaultNotFound(MdfollowError):
-    """The vault folder does not exist or is not a folder."""
+    """The vault folder does not exist or is not a folder, or no vault was named or found."""
 
 
 class OutputError(MdfollowError):
