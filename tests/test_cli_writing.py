@@ -548,3 +548,10 @@ def test_a_log_line_never_lands_in_a_code_block_or_an_unclosed_comment(tmp_path:
     result = run(vault, "log", "b")
     assert result.exit_code == 5 and "would not be read where it goes" in result.stderr
     assert read(vault, "B.md") == "---\nlast-contact: 2026-10-01\n---\n%% never closed\n"
+
+
+def test_check_json_lists_the_doubts_too(twins: Path) -> None:
+    problems = json.loads(run(twins, "check", "--json").stdout)
+    assert {"path": "Work/Acme/John Smith.md", "line": 1, "severity": "warning",
+            "message": "'John Smith' also names People/John Smith.md: give the note's path to tell them "
+                       "apart (`mdfollow log \"Work/Acme/John Smith\"`)"} in problems
