@@ -26,7 +26,7 @@ from .state import vault_id
 if TYPE_CHECKING:
     from .feed import Rendered  # not imported at run time: icalendar is heavy
 
-SCHEMA = 3
+SCHEMA = 4  # 4: notes with YAML aliases are no longer read
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ def parse_config(text: str, source: str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply") from None
     _no_unknown(data, _TOP_KEYS, source, "")
     cadence = _table(data, "cadence", source)
     _no_unknown(cadence, {"default", "tags"}, source, "cadence.")

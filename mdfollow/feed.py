@@ -22,6 +22,7 @@ from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from . import __version__
 from .config import Config
+from .fields import on_calendar
 from .links import Links
 from .model import Contact, FollowUp, Promise
 from .schedule import capped, current
@@ -100,7 +101,7 @@ class Events:
                 del self._sorted[index]
             for spec in self._came:
                 bisect.insort(self._sorted, spec, key=_FEED_ORDER)
-        return list(self._sorted)
+        return [spec for spec in self._sorted if on_calendar(spec.start)]
 
     def _own_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
         """Birthdays; and each contact's current follow-up, kept for `_follow_up_events`."""

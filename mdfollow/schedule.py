@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from .config import Config
-from .fields import Interval
+from .fields import Interval, on_calendar
 from .model import Contact, FollowUp, Kind
 
 _BREAK_UP_GAP = Interval(7, "days")
@@ -22,7 +22,8 @@ def follow_ups(contacts: Iterable[Contact], config: Config, today: dt.date) -> l
     """Every follow-up of every contact, sorted: earliest (most overdue) first, then name."""
     contacts = list(contacts)
     found = [*currents(contacts, config),
-             *(f for contact in contacts for f in _promises_and_birthday(contact, today))]
+             *(f for contact in contacts for f in _promises_and_birthday(contact, today)
+               if on_calendar(f.due))]
     return sorted(found, key=_order)
 
 
@@ -54,8 +55,10 @@ def _capped(found: list[FollowUp], cap: int) -> list[FollowUp]:
     result = [f for f in found if f.kind not in _CAPPED_KINDS]
     for follow_up in sorted((f for f in found if f.kind in _CAPPED_KINDS), key=_order):
         day = follow_up.due
-        while taken.get(day, 0) >= cap:
+        while taken.get(day, 0) >= cap and on_calendar(day):
             day += dt.timedelta(days=1)
+        if not on_calendar(day):
+            continue  # moved off the end of the calendar: left out, like any date there
         taken[day] = taken.get(day, 0) + 1
         result.append(follow_up if day == follow_up.due else
                       replace(follow_up, due=day, title=f"{follow_up.title} (moved: {cap} a day)"))
@@ -98,7 +101,7 @@ def current(contact: Contact, config: Config) -> FollowUp | None:
     kind, day, title = found
     if contact.snooze_until is not None and contact.snooze_until > day:
         day, title = contact.snooze_until, f"{title} (snoozed)"
-    return _follow_up(contact, kind, day, title)
+    return _follow_up(contact, kind, day, title) if on_calendar(day) else None
 
 
 Rule = tuple[Kind, dt.date, str]

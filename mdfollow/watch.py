@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -91,7 +92,7 @@ class FeedBuilder:
                                            self.links.vault_name, self._rendered)
         if data != self.feed:
             try:
-                write_atomic(self.output, data, durable=False)  # made again at start
+                write_atomic(self.output, data, _feed_mode(self.output), durable=False)  # made again at start
             except OSError as error:
                 if not self.vault.is_dir():
                     raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping") from None
@@ -111,6 +112,14 @@ class FeedBuilder:
                 self._said.add(message)
                 self.report(message)
         return previous if keep and previous is not None else note
+
+
+def _feed_mode(path: Path) -> int:
+    """Private (0600): the feed lists people and promises. A mode given to the file stays."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o600
 
 
 class _Changes(FileSystemEventHandler):
@@ -170,9 +179,37 @@ def start_observer(vault: Path, handler: FileSystemEventHandler, report: Report)
     return observer
 
 
+COME_BACK_WITHIN = 10.0  # seconds a vault folder that vanished may take to be made again
+
+
 def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
           log: Report | None = None, on_change: Callable[[bytes], None] | None = None) -> None:
-    """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`."""
+    """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`.
+
+    A vault folder that vanishes (a sync tool or `git checkout` making it again) is waited
+    for, and the new folder watched; one that stays away stops the watch.
+    """
+    while True:
+        try:
+            _watch_folder(builder, stop, debounce, log, on_change)
+            return
+        except VaultNotFound:
+            if not _came_back(builder.vault, stop):
+                raise
+            builder.report(f"the vault folder {builder.vault} was made again; watching the new one")
+
+
+def _came_back(vault: Path, stop: threading.Event) -> bool:
+    deadline = time.monotonic() + COME_BACK_WITHIN
+    while not stop.is_set() and time.monotonic() < deadline:
+        if vault.is_dir():
+            return True
+        stop.wait(0.1)
+    return stop.is_set()
+
+
+def _watch_folder(builder: FeedBuilder, stop: threading.Event, debounce: float,
+                  log: Report | None, on_change: Callable[[bytes], None] | None) -> None:
     changes = _Changes(builder.vault)
     observer = start_observer(builder.vault, changes, builder.report)
     # A look at the whole vault, once all is quiet: for events lost or never sent, and at first
