@@ -38,7 +38,7 @@ class Changed(Exception):
 #: An editor that saves in place empties the file, then writes it: an empty file this fresh
 #: is read again once, a moment later, before it is taken for empty.
 FRESH_SECONDS = 1.0
-SETTLE_SECONDS = 0.05
+SETTLE_SECONDS = 0.1
 
 
 def read_regular(path: str | Path, limit: int = READ_LIMIT) -> bytes:

@@ -189,29 +189,35 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
     A vault folder that vanishes (a sync tool or `git checkout` making it again) is waited
     for, and the new folder watched; one that stays away stops the watch.
     """
+    deadline = 0.0
     while True:
+        began = time.monotonic()
         try:
             _watch_folder(builder, stop, debounce, log, on_change)
             return
         except VaultNotFound:
-            if not _came_back(builder.vault, stop):
+            if began > deadline:  # newly gone, not a folder that went again while being armed
+                deadline = time.monotonic() + COME_BACK_WITHIN
+            if not _came_back(builder.vault, stop, deadline):
                 raise
             builder.report(f"the vault folder {builder.vault} was made again; watching the new one")
 
 
-def _came_back(vault: Path, stop: threading.Event) -> bool:
-    deadline = time.monotonic() + COME_BACK_WITHIN
+def _came_back(vault: Path, stop: threading.Event, deadline: float) -> bool:
     while not stop.is_set() and time.monotonic() < deadline:
+        stop.wait(0.1)
         if vault.is_dir():
             return True
-        stop.wait(0.1)
     return stop.is_set()
 
 
 def _watch_folder(builder: FeedBuilder, stop: threading.Event, debounce: float,
                   log: Report | None, on_change: Callable[[bytes], None] | None) -> None:
     changes = _Changes(builder.vault)
-    observer = start_observer(builder.vault, changes, builder.report)
+    try:
+        observer = start_observer(builder.vault, changes, builder.report)
+    except (FileNotFoundError, NotADirectoryError):  # gone again, or a folder in it, while armed
+        raise VaultNotFound(f"the vault folder {builder.vault} is gone; stopping") from None
     # A look at the whole vault, once all is quiet: for events lost or never sent, and at first
     # for saves made before the observer ran, which have no event of their own.
     owed = True

@@ -85,9 +85,10 @@ def test_an_in_place_editor_loses_few_saves_and_never_gets_a_mangled_note(vault:
     """Measured, not promised: an editor writing into the very file can still lose a save
     that lands between the check and the swap (docs/reliability.md gives the rate)."""
     saves, codes, text = race(vault, "in-place", 200)
-    assert set(codes) <= {0, 5} and codes.count(0) > 0
+    assert set(codes) <= {0, 4, 5} and codes.count(0) > 0  # 4: the note caught empty, even read again
     lost = [n for n in range(saves) if f"editor save {n}\n" not in text]
-    print(f"\nin-place editor: {len(lost)} of {saves} saves lost to {codes.count(0)} logs")
+    print(f"\nin-place editor: {len(lost)} of {saves} saves lost to {codes.count(0)} logs; "
+          f"{codes.count(4)} logs found the note empty")
     assert text.startswith("---\nlast-contact: ") and len(lost) < saves // 4
 
 

@@ -46,7 +46,7 @@ def test_a_vault_made_again_at_the_same_path_is_watched_again(tmp_path: Path) ->
         (vault / "People/Lee.md").write_text(note("Lee"), encoding="utf-8")  # the new folder is watched
         wait_until(lambda: "Follow up: Lee" in feed_of(feed), "a save in the new folder")
     finally:
-        assert live.stop() == 0
+        assert live.stop() == 0, live.err
 
 
 def test_a_killed_watcher_restarts_on_the_same_vault_and_feed(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_the_feed_file_is_private_unless_its_mode_was_chosen(tmp_path: Path) -> 
         wait_until(lambda: "Follow up: Sam" in feed_of(feed), "the rewritten feed")
         assert feed.stat().st_mode & 0o777 == 0o644
     finally:
-        assert live.stop() == 0
+        assert live.stop() == 0, live.err
 
 
 def _save_in_place_soon(path: Path, text: str) -> threading.Thread:
