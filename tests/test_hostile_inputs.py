@@ -45,7 +45,8 @@ def test_far_future_dates_leave_their_items_out_and_never_fail(tmp_path: Path) -
     exported = run(root, "export", "-o", str(tmp_path / "feed.ics"))
     assert exported.exit_code == 0, exported.output
     feed = (tmp_path / "feed.ics").read_bytes()
-    assert summaries(feed) == {"Follow up: Born", "Follow up: Ok", "Promise: send the notes"}
+    assert summaries(feed) == {"Follow up: Born", "Follow up: Ok", "Promise: send the notes",
+                               "Birthday: Born"}
     due = run(root, "due", "--within", "1y", "--json")
     assert due.exit_code == 0, due.output
     assert {(i["contact"], i["title"]) for i in json.loads(due.stdout)} == {
@@ -77,12 +78,15 @@ def test_the_ends_of_the_calendar_are_no_error(tmp_path: Path, today: str) -> No
         assert "internal error" not in result.output
 
 
-def test_a_daily_cap_never_moves_a_follow_up_off_the_calendar() -> None:
+def test_a_feed_made_at_the_end_of_the_calendar() -> None:
     contacts = vault({f"People/P{i}.md": "---\nmet: 9999-12-29\n---\n" for i in range(4)}).contacts
-    found = schedule.follow_ups(contacts, Config(max_per_day=1), dt.date(2026, 11, 22))
-    assert [f.due for f in found] == [dt.date(9999, 12, 30)]  # the 29th is past: met + 1 day, then capped
-    feed = build_feed(contacts, Config(max_per_day=1), Links("none", "vault"))
-    assert feed.count(b"BEGIN:VEVENT") == 1
+    today = dt.date(9999, 12, 29)
+    found = schedule.follow_ups(contacts, Config(max_per_day=1), today)
+    assert [f.due for f in found] == [dt.date(9999, 12, 30)] * 4  # met + 1 day: the last day with room
+    for day in (today, dt.date(9999, 12, 30), dt.date.max):
+        made = build_feed(contacts, Config(max_per_day=1), Links("none", "vault"), day,
+                          dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc))
+        assert made.data.count(b"BEGIN:VEVENT") == made.events
 
 
 BOMB = """---
@@ -194,7 +198,7 @@ def test_watch_with_a_fifo_in_the_vault_serves_and_stops_on_sigterm(special: Pat
     live = Live(special, "--today", "2026-11-22", "watch", "-o", str(feed), "--debounce", "50")
     try:
         live.wait_for_output("^Watching ")
-        (special / "People" / "New.md").write_text("---\nlast-contact: 2026-11-02\ncadence: 7d\n---\n",
+        (special / "People" / "New.md").write_text("---\nlast-contact: 2026-11-20\ncadence: 7d\n---\n",
                                                     encoding="utf-8")
         deadline = time.monotonic() + 30
         while "Follow up: New" not in summaries(feed.read_bytes()) and time.monotonic() < deadline:
