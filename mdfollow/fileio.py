@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -177,28 +178,27 @@ def sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def remove_stale_temps(folder: Path, name: str, now: float | None = None) -> None:
-    """Temp files of `name` left by writers that were killed: older than a minute, and
-    their process gone. A temp file of a live writer is never touched."""
-    prefix = f".{name}."
-    now = time.time() if now is None else now
+_TEMP_NAME = re.compile(r"\..+\.(?P<pid>\d+)-[a-z0-9_]+\.tmp")
+_swept: set[Path] = set()
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Temp files in `folder` left by writers that were killed: older than a minute, and
+    their process gone. A live writer's are never touched; older temp files without a pid
+    are left alone. Once per folder and process: an import writes thousands of notes to one."""
+    if folder in _swept:
+        return
+    _swept.add(folder)
+    now = time.time()
     try:
-        entries = [e for e in os.scandir(folder)
-                   if e.name.startswith(prefix) and e.name.endswith(TEMP_SUFFIX)]
+        entries = [(e, m) for e in os.scandir(folder) if (m := _TEMP_NAME.fullmatch(e.name))]
     except OSError:
         return
-    for entry in entries:
-        pid = _writer(entry.name[len(prefix):-len(TEMP_SUFFIX)])
+    for entry, match in entries:
         with contextlib.suppress(OSError):
             old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS
-            if pid is not None and old and not _alive(pid):
+            if old and not _alive(int(match["pid"])):
                 Path(entry.path).unlink()
-
-
-def _writer(middle: str) -> int | None:
-    """The pid in `<pid>-<random>`, if the temp file was named so."""
-    pid, dash, _ = middle.partition("-")
-    return int(pid) if dash and pid.isdigit() else None
 
 
 def _alive(pid: int) -> bool:

@@ -45,7 +45,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool 
     watcher's feed, rewritten when it starts); readers still never see half a file.
     """
     _make_folder(path.parent)
-    fileio.remove_stale_temps(path.parent, path.name)
+    fileio.remove_stale_temps(path.parent)
     temp = fileio.write_temp(path.parent, path.name, data, durable=durable)
     try:
         Path(temp).chmod(mode)
@@ -82,7 +82,7 @@ def replace_note(vault: Path, path: str, before: bytes, text: str) -> None:
     """Write the edited note, unless it changed on disk since it was read (an editor saved)."""
     try:
         target, info = _writable_note(vault, path)
-        fileio.remove_stale_temps(target.parent, target.name)
+        fileio.remove_stale_temps(target.parent)
         temp = fileio.write_temp(target.parent, target.name, text.encode("utf-8"))
         try:
             fileio.keep_owner_and_mode(temp, info)

@@ -185,7 +185,8 @@ def test_temp_files_of_killed_writers_are_removed_and_never_read(vault: Path) ->
     folder = vault / "People"
     old = time.time() - 120
     names = {"dead": f".Jane Doe.md.{_gone_pid()}-abc.tmp", "young": f".Jane Doe.md.{_gone_pid()}-new.tmp",
-             "alive": f".Jane Doe.md.{os.getpid()}-mine.tmp", "unnamed": ".Jane Doe.md.k2j4.tmp"}
+             "alive": f".Jane Doe.md.{os.getpid()}-mine.tmp", "unnamed": ".Jane Doe.md.k2j4.tmp",
+             "another note's": f".Sam Lee.md.{_gone_pid()}-q1w2e3r4.tmp"}
     for key, name in names.items():
         (folder / name).write_text(JANE.replace("30d", "1d"), encoding="utf-8")
         if key != "young":
