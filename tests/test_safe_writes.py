@@ -111,6 +111,22 @@ def test_the_exchange_is_undone_when_the_file_taken_out_is_not_the_one_read(tmp_
     assert (target.read_bytes(), temp.read_bytes()) == (b"the editor's", b"ours")
 
 
+def test_a_save_made_while_the_exchange_is_undone_is_the_one_kept(tmp_path: Path) -> None:
+    target, temp = tmp_path / "note.md", tmp_path / "temp"
+    target.write_bytes(b"the editor's first save")
+    temp.write_bytes(b"ours")
+
+    def unchanged(data: bytes) -> bool:
+        assert data == b"the editor's first save"  # what the exchange took out
+        (tmp_path / "saved~").write_bytes(b"the editor's second save")
+        (tmp_path / "saved~").replace(target)  # the editor saves again, by rename, right now
+        return False
+
+    with pytest.raises(fileio.Changed):
+        fileio.swap_in(str(temp), target, unchanged)
+    assert target.read_bytes() == b"the editor's second save"
+
+
 def test_without_an_exchange_the_note_is_compared_just_before_the_rename(
         vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fileio, "_RENAMEAT2", None)
