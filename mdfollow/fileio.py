@@ -37,7 +37,8 @@ class Changed(Exception):
 
 
 #: An editor that saves in place empties the file, then writes it: an empty file this fresh
-#: is read again once, a moment later, before it is taken for empty.
+#: is read again once, a moment later, before it is taken for empty. (Not one merely cut
+#: short: Obsidian saves without a final line break, and the watcher would wait on each.)
 FRESH_SECONDS = 1.0
 SETTLE_SECONDS = 0.1
 

@@ -20,6 +20,7 @@ from mdfollow.errors import EditRefused
 from mdfollow.vault import read_note, replace_note
 
 from .factories import write_vault
+from .live import wait_until
 
 JANE = "---\nlast-contact: 2026-10-20\ncadence: 30d\n---\n## Log\n- 2026-10-20 lunch\n"
 
@@ -38,10 +39,11 @@ def run(vault: Path, *args: str) -> Result:
 EDITOR = textwrap.dedent("""
     import os, random, sys, time
     path, mode, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+    shortest, longest = float(sys.argv[4]), float(sys.argv[5])
     random.seed(7)
     saves = 0
     while not os.path.exists(stop):
-        time.sleep(random.uniform(0.025, 0.075))
+        time.sleep(random.uniform(shortest, longest))
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         text += f"editor save {saves}\\n"
@@ -57,25 +59,29 @@ EDITOR = textwrap.dedent("""
 """)
 
 
-def race(vault: Path, mode: str, logs: int) -> tuple[int, list[int], str]:
-    """`logs` logs while a real editor process saves the note every 25-75 ms: the editor's
-    save count, the logs' exit codes, and the note as it ends."""
+def race(vault: Path, mode: str, runs: int, command: tuple[str, ...] = ("log", "Jane Doe"),
+         every: tuple[float, float] = (0.025, 0.075)) -> tuple[int, list[Result], str]:
+    """`runs` commands (logs by default) while a real editor process saves the note every
+    25-75 ms: the editor's save count, the results, and the note as it ends."""
     note = vault / "People/Jane Doe.md"
     stop = vault.parent / "stop"
-    editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(note), mode, str(stop)],
+    editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(note), mode, str(stop), *map(str, every)],
                               stdout=subprocess.PIPE, text=True)
-    codes = []
+    results = []
     try:
-        for number in range(logs):
-            codes.append(run(vault, "log", "Jane Doe", "--note", f"call {number}").exit_code)
+        wait_until(lambda: "editor save 0" in note.read_text(encoding="utf-8"), "the editor's first save")
+        for number in range(runs):
+            note_text = ["--note", f"call {number}"] if command[0] == "log" else []
+            results.append(run(vault, *command, *note_text))
     finally:
         stop.touch()
         out, _ = editor.communicate(timeout=30)
-    return int(out), codes, note.read_text(encoding="utf-8")
+    return int(out), results, note.read_text(encoding="utf-8")
 
 
 def test_no_editor_save_is_lost_to_a_log_when_the_editor_saves_by_rename(vault: Path) -> None:
-    saves, codes, text = race(vault, "rename", 200)
+    saves, results, text = race(vault, "rename", 200)
+    codes = [r.exit_code for r in results]
     assert set(codes) <= {0, 5} and codes.count(0) > 0
     lost = [n for n in range(saves) if f"editor save {n}\n" not in text]
     assert saves > 10 and lost == []
@@ -84,12 +90,24 @@ def test_no_editor_save_is_lost_to_a_log_when_the_editor_saves_by_rename(vault: 
 def test_an_in_place_editor_loses_few_saves_and_never_gets_a_mangled_note(vault: Path) -> None:
     """Measured, not promised: an editor writing into the very file can still lose a save
     that lands between the check and the swap (docs/reliability.md gives the rate)."""
-    saves, codes, text = race(vault, "in-place", 200)
+    saves, results, text = race(vault, "in-place", 200)
+    codes = [r.exit_code for r in results]
     assert set(codes) <= {0, 4, 5} and codes.count(0) > 0  # 4: the note caught empty, even read again
     lost = [n for n in range(saves) if f"editor save {n}\n" not in text]
     print(f"\nin-place editor: {len(lost)} of {saves} saves lost to {codes.count(0)} logs; "
           f"{codes.count(4)} logs found the note empty")
     assert text.startswith("---\nlast-contact: ") and len(lost) < saves // 4
+
+
+def test_a_contact_saved_in_place_200_times_a_second_rarely_vanishes_from_due(vault: Path) -> None:
+    """Measured, not promised: a note caught empty mid-save is read again 100 ms later, but an
+    editor paused between emptying and writing the note for longer still hides the contact
+    (docs/reliability.md gives the rate). The tests above show the second read itself."""
+    saves, results, _ = race(vault, "in-place", 300, ("--no-cache", "due", "--within", "1y", "--json"),
+                             (0.004, 0.006))
+    missing = sum(1 for r in results if '"contact": "Jane Doe"' not in r.stdout)
+    print(f"\nin-place editor at 200 saves/s: Jane missing from {missing} of 300 `due`s ({saves} saves)")
+    assert saves > 10 and all(r.exit_code == 0 for r in results) and missing < 300 // 4
 
 
 def test_a_save_that_slips_in_is_kept_and_the_write_refused(vault: Path) -> None:
