@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdfollow import schedule
 from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.feed import build_feed
+from mdfollow.fields import Interval
 from mdfollow.links import Links
 from mdfollow.notes import parse_note
 
@@ -87,6 +90,31 @@ def test_a_feed_made_at_the_end_of_the_calendar() -> None:
         made = build_feed(contacts, Config(max_per_day=1), Links("none", "vault"), day,
                           dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc))
         assert made.data.count(b"BEGIN:VEVENT") == made.events
+
+
+_DAYS = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date.max)
+
+
+@settings(max_examples=60)
+@given(dates=st.lists(_DAYS, min_size=6, max_size=6), today=_DAYS,
+       cadence=st.sampled_from(["1d", "30d", "3m", "1y", "100y", "36600d"]),
+       step=st.integers(0, 10**12), per_day=st.sampled_from([None, 1]))
+def test_no_date_anywhere_makes_date_arithmetic_fail(dates: list[dt.date], today: dt.date, cadence: str,
+                                                     step: int, per_day: int | None) -> None:
+    last, met, due, snooze, born, promised = (d.isoformat() for d in dates)
+    notes = {
+        "People/A.md": f"---\nlast-contact: {last}\ncadence: {cadence}\nnext-due: {due}\n"
+                       f"snooze-until: {snooze}\nbirthday: {born}\n---\n- [ ] call 📅 {promised}\n",
+        "People/B.md": f"---\nmet: {met}\nsequence: far\nattempts: 0\n---\n- {last} a call\n",
+        "People/C.md": f"---\nmet: {met}\nmax-attempts: 1\nattempts: 1\n---\n",
+    }
+    config = Config(sequences={"far": (step,)}, max_per_day=per_day)
+    contacts = vault(notes, config).contacts
+    found = schedule.due(contacts, config, today, Interval(100, "years"))
+    assert all(f.due < dt.date.max for f in found)
+    made = build_feed(contacts, config, Links("none", "vault"), today,
+                      dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc))
+    assert made.data.count(b"BEGIN:VEVENT") == made.events
 
 
 BOMB = """---
