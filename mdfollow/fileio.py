@@ -57,8 +57,14 @@ def read_settled(path: str | Path, limit: int = READ_LIMIT) -> bytes:
     return data
 
 
+#: Non-blocking: opening a FIFO to read would otherwise wait for a writer. (The flags a
+#: system lacks are 0.)
+_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_BINARY", 0))
+
+
 def _read(path: str | Path, limit: int) -> tuple[bytes, float]:
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _READ_FLAGS)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -103,7 +109,7 @@ def write_temp(folder: Path, name: str, data: bytes, *, durable: bool = True) ->
 def keep_owner_and_mode(temp: str, info: os.stat_result) -> None:
     """The new file gets the old one's mode, and its owner where this process may give it."""
     Path(temp).chmod(stat.S_IMODE(info.st_mode))
-    if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+    if sys.platform != "win32" and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
         with contextlib.suppress(PermissionError):  # only root may give a file away
             os.chown(temp, info.st_uid, info.st_gid)
 
@@ -202,7 +208,13 @@ def remove_stale_temps(folder: Path) -> None:
                 Path(entry.path).unlink()
 
 
+def is_root() -> bool:
+    return sys.platform != "win32" and os.geteuid() == 0
+
+
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # there, os.kill would end the process: never sweep
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

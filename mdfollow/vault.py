@@ -112,7 +112,7 @@ def _writable_note(vault: Path, path: str) -> tuple[Path, os.stat_result]:
     if info.st_nlink > 1:
         raise EditRefused(f"{path} has {info.st_nlink} hard links, which a safe write would break; "
                           "nothing was written")
-    if not info.st_mode & 0o222 or (os.geteuid() != 0 and not os.access(target, os.W_OK)):
+    if not info.st_mode & 0o222 or (not fileio.is_root() and not os.access(target, os.W_OK)):
         raise EditRefused(f"{path} is read-only; nothing was written (make it writable first)")
     return target, info
 
