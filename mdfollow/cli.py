@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from . import __version__, schedule
+from . import __version__, actions, schedule
+from .actions import Change
 from .cache import Index, default_location, fingerprint
 from .config import Config
 from .contacts import Vault, find_contact
@@ -38,15 +39,14 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp, stale_json
+from .templates import draft_template, vault_template
 from .vault import (
-    create_note,
     default_feed_path,
     load_config,
     load_feed,
     load_vault,
     open_vault,
     read_for_edit,
-    replace_note,
     write_atomic,
 )
 
@@ -405,36 +405,16 @@ def writing_command(func: F) -> F:
                         help="Print the diff it would apply, and change nothing.")(func)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One note's new text; `before` is None for a note that doesn't exist yet."""
-
-    path: str
-    before: bytes | None
-    after: str
-
-
 def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run: bool,
            commit: bool) -> bool:
     """Show or write the changes (and commit them); False when nothing was written."""
-    from . import history
-
     vault = open_vault(session.vault_path)
     if dry_run:
         for change in changes:
             before = change.before.decode("utf-8") if change.before is not None else ""
             _print_diff(change.path, before, change.after, new=change.before is None)
         return False
-    commit = commit or session.config.autocommit
-    if commit:
-        history.ready_to_commit(vault)
-    for change in changes:
-        if change.before is None:
-            create_note(vault, change.path, change.after)
-        else:
-            replace_note(vault, change.path, change.before, change.after)
-    if commit:
-        history.commit(vault, [c.path for c in changes], message)
+    actions.write(vault, changes, message, commit=commit or session.config.autocommit)
     return True
 
 
@@ -480,18 +460,12 @@ def log(session: Session, name: str, text: str, on: dt.date | None, via: str | N
     (made at the end if missing), empties a next-due the interaction has passed, and counts
     unanswered tries in `attempts`. An unanswered last try closes the contact.
     """
-    from .edit import CONVERSATIONS, log_interaction
-
     on = on or session.today
-    answered = replied if replied is not None else (via or "").casefold() in CONVERSATIONS
-    words = " ".join(text.split()) or ("they replied" if answered else "followed up")
-    entry = f"- {on.isoformat()}{f' ({via})' if via else ''} {words}"
+    answered = actions.answered(replied, via)
+    entry = actions.log_entry(on, via, text, answered)
 
     def record(contact: Contact, note: str) -> str:
-        follow_up = schedule.current(contact, session.config)
-        closes = not answered and follow_up is not None and follow_up.kind == "break-up"
-        return log_interaction(note, contact.path, session.config, on=on, entry=entry,
-                               replied=answered, closes=closes)
+        return actions.logged(contact, note, session.config, on=on, entry=entry, replied=answered)
 
     contact = _edit(session, name, record, lambda c: f"log: {c.name}{f' ({via})' if via else ''}",
                     dry_run=dry_run, commit=commit)
@@ -509,11 +483,8 @@ def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool)
 
     Promises and birthdays are never snoozed.
     """
-    from .edit import set_fields
-
     day = _until(session.today, until)
-    contact = _edit(session, name, lambda c, note: set_fields(
-        note, {"snooze-until": day.isoformat()}, session.config.spellings),
+    contact = _edit(session, name, lambda c, note: actions.snoozed(note, session.config, day),
         lambda c: f"snooze: {c.name} until {day.isoformat()}", dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"Snoozed {contact.name} until {day.isoformat()}")
@@ -550,11 +521,8 @@ def reopen(session: Session, name: str, dry_run: bool, commit: bool) -> None:
 
 
 def _set_status(session: Session, name: str, status: str, *, dry_run: bool, commit: bool) -> None:
-    from .edit import set_fields
-
     verb = "close" if status == "closed" else "reopen"
-    contact = _edit(session, name, lambda c, note: set_fields(note, {"status": status},
-                                                              session.config.spellings),
+    contact = _edit(session, name, lambda c, note: actions.with_status(note, session.config, status),
                     lambda c: f"{verb}: {c.name}", dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"{contact.name}: status {status}")
@@ -570,8 +538,6 @@ def done(session: Session, name: str, fragment: str, dry_run: bool, commit: bool
 
     Marks it `- [x]` with the Obsidian Tasks completion date `✅ YYYY-MM-DD`.
     """
-    from .edit import tick_task
-
     contact = _find(session, name)
     matches = [p for p in contact.promises if fragment.casefold() in p.text.casefold()]
     if len(matches) != 1:
@@ -580,9 +546,9 @@ def done(session: Session, name: str, fragment: str, dry_run: bool, commit: bool
         raise ContactNotFound(f"{what} to {contact.name} matches {fragment!r}. Open promises:"
                               f"{listed or ' none'}")
     promise = matches[0]
-    path, _, line = promise.source.rpartition(":")
+    path = promise.source.rpartition(":")[0]
     before, text = read_for_edit(open_vault(session.vault_path), path)
-    after = tick_task(text, int(line), promise.text, session.today)
+    after = actions.ticked(text, promise, session.today)
     if _apply(session, [Change(path, before, after)], f"done: {contact.name}: {promise.text}",
               dry_run=dry_run, commit=commit):
         click.echo(f"Done: {promise.text} ({promise.source})")
@@ -623,22 +589,10 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
         fields["tags"] = yaml_list(tag_list)
     file_name = note_file_name(name)
     path = f"{_vault_folder(folder)}{file_name}"
-    text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings,
+    text = new_note(name.strip(), vault_template(vault, config), session.today, fields, config.spellings,
                     file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
         click.echo(f"Created {path}")
-
-
-def _template(vault: Path, config: Config, name: str = "Person.md") -> str | None:
-    """The vault's own template `<template folder>/NAME`, if it has one."""
-    for folder in config.template_folders:
-        candidate = vault / folder / name
-        if candidate.is_file():
-            try:
-                return candidate.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as error:
-                raise EditRefused(f"cannot read the template {candidate}: {error}") from None
-    return None
 
 
 @cli.command("history")
@@ -810,7 +764,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     vault = open_vault(session.vault_path)
     plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
                        spread if spread and spread.count else None)
-    template = _template(vault, session.config)
+    template = vault_template(vault, session.config)
     taken: set[str] = set()
     changes = []
     for person, fields in plan.create:
@@ -875,19 +829,11 @@ def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
     """
     contact = _find(session, name)
     kind = kind or kind_for(schedule.current(contact, session.config))
-    text = render(_draft_template(open_vault(session.vault_path), session.config, kind),
+    text = render(draft_template(open_vault(session.vault_path), session.config, kind),
                   values_for(contact, session.config))
     click.echo(text, nl=False)
     if copy:
         _copy(text)
-
-
-def _draft_template(vault: Path, config: Config, kind: str) -> str:
-    from importlib import resources
-
-    own = _template(vault, config, f"mdfollow/{kind}.md")
-    return own if own is not None else \
-        (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
 
 
 _CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],
