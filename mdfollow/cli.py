@@ -690,47 +690,55 @@ def watch_command(session: Session, output: Path | None, debounce: int, verbose:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8737, show_default=True,
               help="Port to listen on (0: any free port).")
-@click.option("--rotate-token", is_flag=True, help="Make a new secret URL; the old one stops working.")
+@click.option("--rotate-token", is_flag=True, help="Make a new secret feed URL; the old one stops working.")
+@click.option("--read-only", is_flag=True, help="Serve the pages without their actions.")
 @live_options
 @pass_session
-def serve(session: Session, host: str, port: int, rotate_token: bool, output: Path | None,
-          debounce: int, verbose: bool) -> None:
-    """Serve the feed over HTTP on a secret URL for calendar apps, and keep it current.
+def serve(session: Session, host: str, port: int, rotate_token: bool, read_only: bool,
+          output: Path | None, debounce: int, verbose: bool) -> None:
+    """Serve the feed on a secret URL, and the agenda pages to paired devices; keep both current.
 
-    The URL carries a random token kept in <vault>/.mdfollow/token; --rotate-token
-    replaces it. Listens on 127.0.0.1 unless --host says otherwise.
+    The feed token is kept in mdfollow's state folder, out of the vault; --rotate-token
+    replaces it. Pages need a paired device (`mdfollow pair`). Listens on 127.0.0.1
+    unless --host says otherwise.
     """
-    import socket
-    import threading
-
-    from .serve import FEED_NAME, Feed, load_token, make_server
     from .watch import watch
+    from .web.serving import start
 
     stop = _stop_on_signals()
     builder = _builder(session, output)
     builder.rebuild()
     assert builder.feed is not None
-    token = load_token(builder.vault, rotate=rotate_token)
-    feed = Feed(builder.feed, lambda: dt.datetime.now(dt.timezone.utc))
-    try:
-        server = make_server(host, port, token, feed, _log(verbose))
-    except OSError as error:
-        raise OutputError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    pinned = click.get_current_context().find_root().params.get("today") is not None
+    served = start(builder.vault, session.config, builder.feed, host=host, port=port,
+                   rotate_token=rotate_token, read_only=read_only, today=session.today if pinned else None,
+                   warn=_warn, log=_log(verbose))
     if host not in ("127.0.0.1", "localhost", "::1"):
         _warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
               "your follow-ups; for Google or Outlook.com put it behind HTTPS")
-    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
-    where = f"{shown}:{server.server_address[1]}/{token}/{FEED_NAME}"
-    click.echo(f"Serving the feed of {builder.vault}\n  http://{where}\n  webcal://{where}\n"
-               "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).")
+    click.echo(f"Serving the feed of {builder.vault}\n  http://{served.feed_url}\n  webcal://{served.feed_url}\n"
+               "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).\n"
+               f"Agenda: {served.base}/ — pair a device by opening (once, within 10 minutes):\n"
+               f"  {served.pair_link}")
     sys.stdout.flush()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        watch(builder, stop, debounce / 1000, _log(verbose), on_change=feed.set)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served.running():
+        watch(builder, stop, debounce / 1000, _log(verbose), on_change=served.feed.set)
+
+
+@cli.command()
+@click.option("--name", default=None, help="What to call the device (default: device-N).")
+@click.option("--list", "listing", is_flag=True, help="List the paired devices.")
+@click.option("--revoke", metavar="NAME", default=None, help="Unpair the device called NAME.")
+@click.option("--revoke-all", is_flag=True, help="Unpair every device and void pending links.")
+@pass_session
+def pair(session: Session, name: str | None, listing: bool, revoke: str | None, revoke_all: bool) -> None:
+    """Print a one-time link (valid 10 minutes) that lets a phone or laptop use the agenda pages."""
+    from .web.serving import pair_lines
+
+    root = open_vault(session.vault_path).resolve()
+    for line in pair_lines(root, session.config, name=name, listing=listing, revoke=revoke,
+                           revoke_all=revoke_all):
+        click.echo(line)
 
 
 @cli.command("import")
