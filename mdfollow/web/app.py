@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 _PAGE_HEADERS = [(k.lower().encode(), v.encode()) for k, v in PAGE_HEADERS.items()]
+_LOG_DATE = re.compile(r"^\s*(?:[-*+]\s+)?(?:#+\s*)?\d{4}-\d{2}-\d{2}:?\s*")  # shown beside it already
 SNOOZES = {"1w": "1 week", "2w": "2 weeks", "1m": "1 month"}
 
 
@@ -90,9 +92,14 @@ def make_app(site: Site, log: Callable[[str], None] | None = None) -> ASGIApp:
         Route("/c/{id}", pages.contact, methods=["GET", "HEAD"]),
         Route("/c/{id}/{action}", pages.act, methods=["POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
+        Route("/favicon.ico", _no_icon, methods=["GET", "HEAD"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     return _Front(app, FeedApp(site.token, site.feed, _PAGE_HEADERS), log)
+
+
+async def _no_icon(request: Request) -> Response:
+    return Response(status_code=204)  # browsers ask for it even on a plain-text 401
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -151,6 +158,7 @@ class _Pages:
                                lstrip_blocks=True)
         self.env.filters["url"] = lambda value: quote(str(value), safe="")
         self.env.filters["cid"] = contact_id
+        self.env.filters["logline"] = lambda text: _LOG_DATE.sub("", text, count=1)
         self.write_lock = threading.Lock()  # one write (and one git commit) at a time
         self.links = Links("obsidian", site.vault.name)
 
