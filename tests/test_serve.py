@@ -247,6 +247,12 @@ def test_a_post_body_is_never_read_as_a_request(served: Served) -> None:
     assert b"BEGIN:VCALENDAR" not in _exchange(served.port, both)
 
 
+def test_headers_without_end_get_a_400(served: Served) -> None:
+    flood = "".join(f"X-Filler-{n}: {'y' * 100}\r\n" for n in range(200))  # 20 KB of headers
+    answer = _exchange(served.port, f"GET {served.path} HTTP/1.1\r\nHost: x\r\n{flood}\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"BEGIN:VCALENDAR" not in answer
+
+
 def test_pipelined_requests_are_answered_in_order(served: Served) -> None:
     one = f"GET {served.path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
     answer = _exchange(served.port, one + f"HEAD {served.path} HTTP/1.1\r\nHost: x\r\n\r\n".encode() + one)
