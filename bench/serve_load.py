@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -116,8 +117,8 @@ def main() -> None:
             assert server.stdout is not None
             url = next(line for line in server.stdout if line.startswith("  http://"))
             port, path = re.match(r"  http://127\.0\.0\.1:(\d+)(/\S+)", url).groups()  # type: ignore[union-attr]
-            print(f"serve on a vault of {args.notes} notes; feed of "
-                  f"{len(subprocess.run(['curl', '-s', url.strip()], capture_output=True).stdout)} bytes")
+            with urllib.request.urlopen(url.strip(), timeout=10) as response:
+                print(f"serve on a vault of {args.notes} notes; feed of {len(response.read())} bytes")
             asyncio.run(load(int(port), path, args.bursts, args.burst, args.slowloris, server.pid))
         finally:
             server.terminate()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mdfollow.errors import InvalidValue
+from mdfollow.errors import InvalidValue, OutputError
 from mdfollow.state import state_dir
 from mdfollow.web.credentials import Pairings, form_key
 from mdfollow.web.server import raise_open_files_limit
@@ -79,3 +79,13 @@ def test_the_open_files_limit_is_raised_as_far_as_allowed() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == raised
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_damaged_pairings_file_lets_no_device_in_and_pair_says_why(tmp_path: Path) -> None:
+    pairings = Pairings(tmp_path, Clock())
+    found = pairings.redeem(pairings.new_link("phone")[0])
+    assert found is not None
+    (state_dir(tmp_path) / "pairings.json").write_text("{not json", encoding="utf-8")
+    assert pairings.device(found[1]) is None
+    with pytest.raises(OutputError, match=r"cannot read the pairings in .*pairings\.json"):
+        pairings.devices()

@@ -185,7 +185,13 @@ def test_three_bursts_of_200_concurrent_requests_all_get_the_feed(served: Served
     print(f"600 requests: p50 {latencies[300] * 1000:.1f} ms, p99 {latencies[594] * 1000:.1f} ms")
 
 
+def _rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    return int(status.split("VmRSS:")[1].split()[0])
+
+
 def test_2000_slowloris_connections_do_not_keep_a_request_out(served: Served) -> None:
+    before = _rss_kb(served.live.process.pid)
     held = []
     try:
         for n in range(2000):
@@ -197,6 +203,9 @@ def test_2000_slowloris_connections_do_not_keep_a_request_out(served: Served) ->
         print(f"with {len(held)} slowloris connections held: answered in "
               f"{(time.perf_counter() - started) * 1000:.1f} ms")
         assert status == 200 and summaries(body) == {"Follow up: Jane"}
+        grown = _rss_kb(served.live.process.pid) - before
+        print(f"memory: {grown / 1024:.1f} MB more while they are held")
+        assert grown < 2000 * 50  # bounded: under 50 KB a connection (no thread, no big buffer)
     finally:
         for sock in held:
             sock.close()

@@ -209,11 +209,16 @@ class _Pages:
 
     def contact_response(self, device: Device, contact: Contact, status: int, said: str,
                          problem: str) -> Response:
-        """The contact's page, its forms signed for the note as it is on disk now."""
+        """The contact's page, its forms signed for the note as it is on disk now.
+
+        The bytes are read before the contact is looked at again: a save in between shows
+        on the page but not in the signed state, so a form posted from it gets a 409.
+        """
         try:
             state = note_state((self.site.vault / contact.path).read_bytes())
         except OSError:
             return Response(status_code=404)
+        contact = self.live.contact(contact_id(contact.path)) or contact
         today = self.site.today()
         view = contact_page(contact, self.site.config, today)
         kind = kind_for(view.current)

@@ -179,7 +179,10 @@ class Pairings:
         except OSError:
             return None
         if seen != self._seen:
-            self._devices = {key: Device(**value) for key, value in self._load()["devices"].items()}
+            try:
+                self._devices = {key: Device(**value) for key, value in self._load()["devices"].items()}
+            except (OutputError, TypeError):  # unreadable: no device gets in until it is fixed
+                self._devices = {}
             self._seen = seen
         return self._devices.get(_digest(secret))
 
