@@ -160,6 +160,8 @@ class _Pages:
         self.env.filters["cid"] = contact_id
         self.env.filters["logline"] = lambda text: _LOG_DATE.sub("", text, count=1)
         self.write_lock = threading.Lock()  # one write (and one git commit) at a time
+        # the first read of a big vault takes a while: done at start, not on the first page
+        threading.Thread(target=self.live.contacts, name="mdfollow-pages-warm", daemon=True).start()
         self.links = Links("obsidian", site.vault.name)
 
     # --- who is asking ------------------------------------------------------------------
@@ -189,36 +191,37 @@ class _Pages:
             page = int(query.get("page", "1"))
         except ValueError:
             page = 1
-        contacts = await run_in_threadpool(self.live.contacts)
+        # reading, scheduling and rendering a big vault off the event loop: the feed stays quick
+        return await run_in_threadpool(self.agenda_response, query.get("tag") or None,
+                                       query.get("kind") or None, page)
+
+    def agenda_response(self, tag: str | None, kind: str | None, page: int) -> Response:
         today = self.site.today()
-        view = agenda(contacts, self.site.config, today, tag=query.get("tag") or None,
-                      kind=query.get("kind") or None, page=page)
-        return self.html("agenda.html", {"agenda": view, "today": today, "tag": query.get("tag"),
-                                         "kind": query.get("kind")})
+        view = agenda(self.live.contacts(), self.site.config, today, tag=tag, kind=kind, page=page)
+        return self.html("agenda.html", {"agenda": view, "today": today, "tag": tag, "kind": kind})
 
     async def contact(self, request: Request) -> Response:
         device = self.device(request)
         if device is None:
             return _unpaired()
-        contact = await run_in_threadpool(self.live.contact, request.path_params["id"])
-        if contact is None:
-            return Response(status_code=404)
         done = request.query_params.get("done")
-        return await run_in_threadpool(self.contact_response, device, contact, 200,
+        return await run_in_threadpool(self.contact_response, device, request.path_params["id"], 200,
                                        _DONE.get(done or "", ""), "")
 
-    def contact_response(self, device: Device, contact: Contact, status: int, said: str,
-                         problem: str) -> Response:
+    def contact_response(self, device: Device, id: str, status: int, said: str, problem: str) -> Response:
         """The contact's page, its forms signed for the note as it is on disk now.
 
-        The bytes are read before the contact is looked at again: a save in between shows
-        on the page but not in the signed state, so a form posted from it gets a 409.
+        The bytes are read before the vault is: a save in between shows on the page but not
+        in the signed state, so a form posted from it gets a 409, never a blind write.
         """
+        path = self.live.path_of(id)
         try:
-            state = note_state((self.site.vault / contact.path).read_bytes())
+            state = note_state((self.site.vault / path).read_bytes()) if path else None
         except OSError:
+            state = None
+        contact = self.live.contact(id)
+        if state is None or contact is None:
             return Response(status_code=404)
-        contact = self.live.contact(contact_id(contact.path)) or contact
         today = self.site.today()
         view = contact_page(contact, self.site.config, today)
         kind = kind_for(view.current)
@@ -289,10 +292,7 @@ class _Pages:
                                   commit=self.site.config.autocommit)
                     self.audit(device, message)
             except EditRefused as error:
-                fresh = self.live.contact(id)
-                if fresh is None:
-                    return Response(status_code=404)
-                return self.contact_response(device, fresh, 409, "",
+                return self.contact_response(device, id, 409, "",
                                              f"Nothing was written: {error}. This is the note as it is now.")
             except InvalidValue as error:
                 return PlainTextResponse(f"{error}\n", status_code=400)

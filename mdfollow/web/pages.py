@@ -21,6 +21,7 @@ WINDOW = Interval(30, "days")  # how far ahead the agenda looks, as the feed doe
 PAGE_SIZE = 50
 STALE_SINCE = Interval(90, "days")
 STALE_SHOWN = 20
+PROMISES_SHOWN = 50
 WEEKS = 12
 STRIP_ROWS = 15
 
@@ -58,7 +59,8 @@ class Agenda:
     pages: int
     tags: tuple[str, ...]
     kinds: tuple[str, ...]
-    promises: tuple[tuple[Contact, Promise, str], ...]
+    promises: tuple[tuple[Contact, Promise, str], ...]  # the first PROMISES_SHOWN, soonest first
+    open_promises: int
     stale: tuple[tuple[Contact, str], ...]
     birthdays: tuple[Line, ...]
     strip: Strip
@@ -83,7 +85,8 @@ def agenda(contacts: Sequence[Contact], config: Config, today: dt.date, *, tag: 
         sections=tuple(s for s in sections if s.lines), total=len(items), page=page, pages=pages,
         tags=tuple(sorted({t for f in every for t in by_path[f.path].tags})),
         kinds=tuple(sorted({f.kind for f in every})),
-        promises=tuple((c, p, lateness(p.due, today)) for c, p in promises),
+        promises=tuple((c, p, lateness(p.due, today)) for c, p in promises[:PROMISES_SHOWN]),
+        open_promises=len(promises),
         stale=tuple((c, f"{(today - c.last_contact).days} days" if c.last_contact else "never")
                     for c in schedule.stale(contacts, today, STALE_SINCE)[:STALE_SHOWN]),
         birthdays=tuple(_line(f, today) for f in every if f.kind == "birthday"),

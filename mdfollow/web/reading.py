@@ -23,6 +23,7 @@ class LiveVault:
         self._lock = threading.Lock()
         self._known: dict[str, Known] = {}
         self._linker = Linker(config)
+        self._by_id: dict[str, Contact] = {}
 
     def contacts(self) -> tuple[Contact, ...]:
         with self._lock:
@@ -30,8 +31,17 @@ class LiveVault:
             moved = {p for p in known.keys() | self._known.keys() if known.get(p) is not self._known.get(p)}
             if moved:
                 self._linker.update({p: known[p].note if p in known else None for p in moved})
+                self._by_id = {contact_id(c.path): c for c in self._linker.contacts}
             self._known = known
             return self._linker.contacts
 
     def contact(self, id: str) -> Contact | None:
-        return next((c for c in self.contacts() if contact_id(c.path) == id), None)
+        """The contact with this id, as the vault is now."""
+        self.contacts()
+        return self._by_id.get(id)
+
+    def path_of(self, id: str) -> str | None:
+        """The note of the contact with this id, without reading the vault again if known."""
+        known = self._by_id.get(id)
+        return known.path if known is not None else next(
+            (c.path for c in self.contacts() if contact_id(c.path) == id), None)
