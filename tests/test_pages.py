@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -405,3 +406,15 @@ def test_pair_lists_and_revokes_devices(vault: Path, served: Served) -> None:
     assert everyone.stdout == "Unpaired 1 device; pending links are void.\n"
     assert phone.get("/")[0] == 401
     assert runner.invoke(cli, ["--vault", str(vault), "pair", "--list"]).stdout == "No paired devices.\n"
+
+
+def test_the_origins_a_form_may_come_from() -> None:
+    from mdfollow.web.app import origins
+
+    assert origins("127.0.0.1", 8737, None) == {"http://127.0.0.1:8737", "http://localhost:8737",
+                                                "http://[::1]:8737"}
+    assert origins("192.168.1.5", 80, "https://notes.example.org/") == {
+        "http://192.168.1.5:80", "https://notes.example.org"}
+    anywhere = origins("0.0.0.0", 8737, None)
+    assert "http://127.0.0.1:8737" in anywhere and f"http://{socket.gethostname()}:8737" in anywhere
+    assert "http://0.0.0.0:8737" not in anywhere

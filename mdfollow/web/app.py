@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import actions
 from ..actions import Change
 from ..config import Config
-from ..drafts import KINDS, kind_for, render, values_for
+from ..drafts import kind_for, render, values_for
 from ..errors import EditRefused, InvalidValue, MdfollowError
 from ..fields import parse_date, parse_interval
 from ..links import Links, contact_id
@@ -232,7 +233,7 @@ class _Pages:
             draft = f"({error})"
         return self.html("contact.html", {
             "view": view, "c": contact, "today": today, "state": state, "said": said,
-            "problem": problem, "kind": kind, "kinds": KINDS, "draft": draft,
+            "problem": problem, "kind": kind, "draft": draft,
             "csrf": self.sign(device, view.id, state), "obsidian": self.links.to(contact.path),
             "read_only": self.site.read_only, "snoozes": SNOOZES,
             "phone": "".join(ch for ch in contact.phone or "" if ch.isdigit() or ch == "+"),
@@ -381,12 +382,29 @@ def _unpaired() -> Response:
 
 
 def origins(host: str, port: int, public_url: str | None) -> frozenset[str]:
-    """The origins a form may come from: the address `serve` listens on, and public-url."""
-    names = {"127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host}
-    found = {f"http://{'[' + n + ']' if ':' in n else n}:{port}" for n in names}
+    """The origins a form may come from: the address `serve` listens on, and public-url.
+
+    On a wildcard address (0.0.0.0, ::) that is any name or address of this machine: over
+    plain http to a LAN address browsers send no Sec-Fetch-Site, only Origin.
+    """
+    names = {host}
+    if host in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+        names |= {"127.0.0.1", "localhost", "::1"}
+    if host in ("0.0.0.0", "::"):
+        names |= _machine_names()
+    found = {f"http://{'[' + n + ']' if ':' in n else n}:{port}" for n in names - {"0.0.0.0", "::"}}
     if public_url:
         parts = urlsplit(public_url)
         found.add(f"{parts.scheme}://{parts.netloc}")
     return frozenset(found)
+
+
+def _machine_names() -> set[str]:
+    name = socket.gethostname()
+    try:
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
+    except OSError:
+        addresses = set()
+    return {name, f"{name}.local", *addresses}
 
 
