@@ -21,7 +21,7 @@ from mdfollow.links import contact_id
 from .conftest import SCREENSHOTS
 from .factories import write_vault
 from .live import Live, wait_until
-from .test_pages import JANE, SAM, TODAY
+from .test_pages import JANE, SAM, TODAY, follow_up_day
 from .test_serve import Served
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ def test_pair_see_the_agenda_and_record_a_talk_from_a_phone(browser: Browser, va
     _shoot(page, "contact-phone")
 
     before = (vault / "People/Jane Doe.md").read_text(encoding="utf-8").splitlines()
+    assert follow_up_day(served.request()[2], "Jane Doe") == "20261130"  # overdue: on today
     page.get_by_label("What you talked about (optional)").fill("coffee; she got the job")
     page.get_by_role("button", name="Talked", exact=True).click()
     page.wait_for_url("**/c/*?done=talked")
@@ -120,13 +121,8 @@ def test_pair_see_the_agenda_and_record_a_talk_from_a_phone(browser: Browser, va
     assert after[len(before):] == [f"- {TODAY} coffee; she got the job"]
     assert "Check in (every 30 days) — due 2026-12-30 (in 30 days)" in page.inner_text("main")
 
-    def jane_event_moved() -> bool:
-        feed = served.request()[2].decode("utf-8").replace("\r\n ", "")
-        events = feed.split("BEGIN:VEVENT")[1:]
-        jane = [e for e in events if "SUMMARY:Follow up: Jane Doe" in e]
-        return len(jane) == 1 and "DTSTART;VALUE=DATE:20261230" in jane[0]
-
-    wait_until(jane_event_moved, "the served feed to move Jane's follow-up to 2026-12-30")
+    wait_until(lambda: follow_up_day(served.request()[2], "Jane Doe") == "20261230",
+               "the served feed to move Jane's follow-up to 2026-12-30")
     assert problems == []
 
 

@@ -81,6 +81,17 @@ class Device:
         return {**headers, "Cookie": f"mdfollow-device={self.cookie}"} if self.cookie else headers
 
 
+def follow_up_day(feed: bytes, name: str) -> str | None:
+    """The day of the open "Follow up: NAME" event in a served feed, if there is one."""
+    for event in feed.decode("utf-8").replace("\r\n ", "").split("BEGIN:VEVENT")[1:]:
+        summary = re.search(r"^SUMMARY:(.*?)\r?$", event, re.M)
+        day = re.search(r"^DTSTART;VALUE=DATE:(\d{8})\r?$", event, re.M)
+        if summary and day and summary[1].startswith(f"Follow up: {name}") \
+                and "STATUS:CANCELLED" not in event:
+            return day[1]
+    return None
+
+
 def pair(served: Served, link: str | None = None) -> Device:
     status, headers, body = served.request("GET", link or served.pair_link)
     assert status == 200, body
@@ -200,8 +211,7 @@ def test_the_contact_page_says_why_and_how_to_reach_them(served: Served) -> None
 def test_talked_writes_only_the_intended_lines_and_the_feed_follows(vault: Path, served: Served) -> None:
     device = pair(served)
     before = (vault / "People/Jane Doe.md").read_bytes()
-    _, _, feed = served.request()
-    assert b"DTSTART;VALUE=DATE:20261119" in feed.replace(b"\r\n ", b"")
+    assert follow_up_day(served.request()[2], "Jane Doe") == "20261130"  # overdue: on today
     fields = device.form(JANE_ID, "talked")
     status, headers, _ = device.post(f"/c/{JANE_ID}/talked",
                                      {**fields, "note": "coffee; <b>she got the job</b>"})
@@ -215,7 +225,7 @@ def test_talked_writes_only_the_intended_lines_and_the_feed_follows(vault: Path,
     assert after[len(old):] == [f"- {TODAY} coffee; <b>she got the job</b>"]  # the end of `## Log`
     audit = (state_dir(vault) / "audit.log").read_text(encoding="utf-8")
     assert re.fullmatch(r"\S+\tdevice-1\tlog: Jane Doe\n", audit)
-    wait_until(lambda: b"DTSTART;VALUE=DATE:20261230" in served.request()[2].replace(b"\r\n ", b""),
+    wait_until(lambda: follow_up_day(served.request()[2], "Jane Doe") == "20261230",
                "the served feed to move Jane's check-in to 30 days after today")
 
 
