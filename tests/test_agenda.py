@@ -18,7 +18,7 @@ def test_sections_pages_and_filters() -> None:
         "People/A.md": "---\nlast-contact: 2026-10-01\ncadence: 30d\ntags: [client]\n---\n",  # 2026-10-31
         "People/B.md": "---\nlast-contact: 2026-11-01\ncadence: 30d\n---\n",  # 2026-12-01
         "People/C.md": "---\nlast-contact: 2026-11-20\ncadence: 30d\n---\n",  # 2026-12-20
-        "People/D.md": "---\nlast-contact: 2026-11-20\ncadence: 90d\n---\n",  # past the window
+        "People/D.md": "---\nlast-contact: 2026-11-20\ncadence: 120d\n---\n",  # past the 90-day window
     }).contacts
     view = agenda(contacts, Config(), TODAY)
     assert [(s.title, [line.item.contact for line in s.lines]) for s in view.sections] == [

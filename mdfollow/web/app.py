@@ -199,7 +199,8 @@ class _Pages:
     def agenda_response(self, tag: str | None, kind: str | None, page: int) -> Response:
         today = self.site.today()
         view = agenda(self.live.contacts(), self.site.config, today, tag=tag, kind=kind, page=page)
-        return self.html("agenda.html", {"agenda": view, "today": today, "tag": tag, "kind": kind})
+        return self.html("agenda.html", {"agenda": view, "today": today, "tag": tag, "kind": kind,
+                                         "ahead": self.site.config.feed.ahead})
 
     async def contact(self, request: Request) -> Response:
         device = self.device(request)

@@ -1,7 +1,7 @@
 """What the agenda and a contact's page show: pure, from the contacts and `today`.
 
 The agenda is `due` for a phone: today and overdue first, then this week, then the rest
-of the window, each line saying who, why and how late; then open promises, the people
+of the feed's window (`[feed] ahead`), each line saying who, why and how late; then open promises, the people
 drifting away (`stale`), birthdays, and a strip of who you talked to week by week.
 """
 
@@ -17,7 +17,6 @@ from ..fields import Interval
 from ..links import contact_id
 from ..model import Contact, FollowUp, Promise
 
-WINDOW = Interval(30, "days")  # how far ahead the agenda looks, as the feed does
 PAGE_SIZE = 50
 STALE_SINCE = Interval(90, "days")
 STALE_SHOWN = 20
@@ -70,7 +69,7 @@ def agenda(contacts: Sequence[Contact], config: Config, today: dt.date, *, tag: 
            kind: str | None = None, page: int = 1) -> Agenda:
     """The agenda, filtered by tag and kind, `PAGE_SIZE` follow-ups a page."""
     by_path = {c.path: c for c in contacts}
-    every = schedule.due(contacts, config, today, WINDOW)
+    every = schedule.due(contacts, config, today, Interval(config.feed.ahead, "days"))  # the feed's window
     items = [f for f in every if (tag is None or tag in by_path[f.path].tags)
              and (kind is None or f.kind == kind)]
     pages = max(1, -(-len(items) // PAGE_SIZE))
