@@ -121,6 +121,7 @@ UNPAIRED = "pair this device: run `mdfollow pair`\n"
 
 
 def test_pairing_sets_a_private_long_lived_cookie_once(vault: Path, served: Served) -> None:
+    assert served.request("HEAD", served.pair_link)[0] == 200  # a link checker: the code stays
     status, headers, body = served.request("GET", served.pair_link)
     assert status == 200 and b"This device is paired as" in body
     cookie = headers["set-cookie"]

@@ -172,6 +172,8 @@ class _Pages:
         return self.site.pairings.device(secret) if secret else None
 
     async def pair(self, request: Request) -> Response:
+        if request.method == "HEAD":  # a link checker looking: the code stays unused
+            return Response(status_code=200, media_type="text/html")
         found = await run_in_threadpool(self.site.pairings.redeem, request.path_params["code"])
         if found is None:
             return PlainTextResponse("this pairing link is used or expired: run `mdfollow pair` "
