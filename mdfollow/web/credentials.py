@@ -76,7 +76,11 @@ def load_token(vault: Path, warn: Warn, *, rotate: bool = False) -> str:
     if token is None:
         token = secrets.token_urlsafe(24)
         _write_private(path, f"{token}\n".encode("ascii"))
-    old.unlink(missing_ok=True)
+    if old.exists():
+        try:
+            old.unlink()  # the vault is synced and pushed: no secret stays in it
+        except OSError as error:
+            warn(f"cannot remove the old feed token {old}: {error.strerror or error}; remove it by hand")
     return token
 
 
