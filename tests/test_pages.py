@@ -236,8 +236,11 @@ def test_pinged_snooze_tick_and_close(vault: Path, served: Served) -> None:
     assert device.post(f"/c/{JANE_ID}/pinged", device.form(JANE_ID, "talked"))[0] == 303
     assert "attempts: 1" in note.read_text(encoding="utf-8")
     assert f"- {TODAY} followed up" in note.read_text(encoding="utf-8")
-    assert device.post(f"/c/{JANE_ID}/snooze", {**device.form(JANE_ID, "snooze"), "until": "2w"})[0] == 303
-    assert "snooze-until: 2026-12-14" in note.read_text(encoding="utf-8")
+    status, headers, _ = device.post(f"/c/{JANE_ID}/snooze",
+                                     {**device.form(JANE_ID, "snooze"), "until": "2w"})
+    assert status == 303 and "snooze-until: 2026-12-14" in note.read_text(encoding="utf-8")
+    assert "Snoozed until 2026-12-14: off the agenda until then." in device.get(headers["location"])[2]
+    assert 'role="status"' not in device.get(f"/c/{JANE_ID}?done=snoozed:<b>soon</b>")[2]
     fields = {**device.form(JANE_ID, "snooze"), "until": "date", "date": "2027-01-05"}
     assert device.post(f"/c/{JANE_ID}/snooze", fields)[0] == 303
     assert "snooze-until: 2027-01-05" in note.read_text(encoding="utf-8")
@@ -429,3 +432,16 @@ def test_the_origins_a_form_may_come_from() -> None:
     anywhere = origins("0.0.0.0", 8737, None)
     assert "http://127.0.0.1:8737" in anywhere and f"http://{socket.gethostname()}:8737" in anywhere
     assert "http://0.0.0.0:8737" not in anywhere
+
+
+def test_a_last_try_without_reply_closes_and_says_so(vault: Path, served: Served) -> None:
+    (vault / "People/Kim.md").write_text("---\nlast-contact: 2026-10-01\ncadence: 30d\nattempts: 6\n---\n",
+                                         encoding="utf-8")
+    device = pair(served)
+    kim = contact_id("People/Kim.md")
+    assert "Last try after 6 unanswered" in device.get(f"/c/{kim}")[2]
+    status, headers, _ = device.post(f"/c/{kim}/pinged", device.form(kim, "talked"))
+    assert (status, headers["location"]) == (303, f"/c/{kim}?done=pinged-closed")
+    assert "status: closed" in (vault / "People/Kim.md").read_text(encoding="utf-8")
+    assert "Logged your last try without a reply, and closed: no more follow-ups" in \
+        device.get(headers["location"])[2]

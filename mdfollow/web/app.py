@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import actions
+from .. import actions, schedule
 from ..actions import Change
 from ..config import Config
 from ..drafts import kind_for, render, values_for
@@ -210,7 +210,7 @@ class _Pages:
             return _unpaired()
         done = request.query_params.get("done")
         return await run_in_threadpool(self.contact_response, device, request.path_params["id"], 200,
-                                       _DONE.get(done or "", ""), "")
+                                       _said(done or ""), "")
 
     def contact_response(self, device: Device, id: str, status: int, said: str, problem: str) -> Response:
         """The contact's page, its forms signed for the note as it is on disk now.
@@ -331,8 +331,10 @@ def _talked(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str
 def _pinged(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str]) -> tuple[str, str, str]:
     on = pages.today()
     entry = actions.log_entry(on, None, fields.get("note", "")[:500], False)
-    return (actions.logged(contact, text, pages.site.config, on=on, entry=entry, replied=False),
-            f"log: {contact.name} (no reply)", "pinged")
+    after = actions.logged(contact, text, pages.site.config, on=on, entry=entry, replied=False)
+    current = schedule.current(contact, pages.site.config)
+    last_try = current is not None and current.kind == "break-up"  # then `logged` closes it
+    return after, f"log: {contact.name} (no reply)", "pinged-closed" if last_try else "pinged"
 
 
 def _snooze(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str]) -> tuple[str, str, str]:
@@ -342,7 +344,7 @@ def _snooze(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str
     if day <= pages.today():
         raise InvalidValue(f"snooze until {day.isoformat()}: pick a day after today")
     return (actions.snoozed(text, pages.site.config, day), f"snooze: {contact.name} until {day.isoformat()}",
-            "snoozed")
+            f"snoozed:{day.isoformat()}")
 
 
 def _tick(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str]) -> tuple[str, str, str]:
@@ -359,7 +361,20 @@ def _close(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str]
 _ACTIONS: dict[str, _Action] = {"talked": _talked, "pinged": _pinged, "snooze": _snooze, "tick": _tick,
                                 "close": _close}
 _DONE = {"talked": "Logged a conversation today.", "pinged": "Logged a follow-up without a reply.",
-         "snoozed": "Snoozed.", "ticked": "Promise done.", "closed": "Closed: no more follow-ups."}
+         "pinged-closed": "Logged your last try without a reply, and closed: no more follow-ups "
+                          "(status: closed; `mdfollow reopen` brings them back).",
+         "ticked": "Promise done.", "closed": "Closed: no more follow-ups."}
+
+
+def _said(done: str) -> str:
+    """The one-line confirmation for `?done=…`: only known codes, so nothing can be injected."""
+    code, _, day = done.partition(":")
+    if code == "snoozed":
+        try:
+            return f"Snoozed until {parse_date(day).isoformat()}: off the agenda until then."
+        except InvalidValue:
+            return ""
+    return _DONE.get(done, "")
 
 
 MAX_FORM = 16 * 1024
