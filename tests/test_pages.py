@@ -68,13 +68,18 @@ class Device:
         return status, got, body.decode("utf-8")
 
     def form(self, id: str, action: str) -> dict[str, str]:
-        """The hidden fields of the contact page's form for `action`, as rendered now."""
+        """The hidden fields of the contact page's (first) form for `action`, as rendered now."""
+        forms = self.form_all(id, action)
+        assert forms, f"no {action} form"
+        return forms[0]
+
+    def form_all(self, id: str, action: str) -> list[dict[str, str]]:
+        """The hidden fields of each of the contact page's forms for `action`."""
         status, _, page = self.get(f"/c/{id}")
         assert status == 200
-        form = re.search(rf'<form method="post" action="/c/{id}/{action}".*?</form>', page, re.S)
-        assert form, f"no {action} form"
-        return {m[1]: html.unescape(m[2])
-                for m in re.finditer(r'type="hidden" name="(\w+)" value="([^"]*)"', form[0])}
+        forms = re.findall(rf'<form method="post" action="/c/{id}/{action}".*?</form>', page, re.S)
+        hidden = r'type="hidden" name="(\w+)" value="([^"]*)"'
+        return [{m[1]: html.unescape(m[2]) for m in re.finditer(hidden, form)} for form in forms]
 
     def _headers(self, headers: dict[str, str]) -> dict[str, str]:
         headers = {k.replace("_", "-"): v for k, v in headers.items()}
@@ -445,3 +450,23 @@ def test_a_last_try_without_reply_closes_and_says_so(vault: Path, served: Served
     assert "status: closed" in (vault / "People/Kim.md").read_text(encoding="utf-8")
     assert "Logged your last try without a reply, and closed: no more follow-ups" in \
         device.get(headers["location"])[2]
+
+
+def test_done_on_a_promise_kept_in_another_note_writes_that_note(vault: Path, served: Served) -> None:
+    meeting = vault / "Meetings/2026-11-20.md"
+    meeting.parent.mkdir()
+    meeting.write_text("# Fair debrief\n\n- [ ] send [[Jane Doe]] the slides 📅 2026-11-28\n",
+                       encoding="utf-8")
+    device = pair(served)
+    ticks = device.form_all(JANE_ID, "tick")
+    assert sorted(f["promise"] for f in ticks) == ["Meetings/2026-11-20.md:3", "People/Jane Doe.md:14"]
+    slides = next(f for f in ticks if f["promise"].startswith("Meetings/"))
+    jane_before = (vault / "People/Jane Doe.md").read_bytes()
+    meeting.write_text(meeting.read_text(encoding="utf-8") + "Notes taken later.\n", encoding="utf-8")
+    status, _, body = device.post(f"/c/{JANE_ID}/tick", slides)
+    assert status == 409 and "Meetings/2026-11-20.md changed since this page was shown" in body
+    fresh = next(f for f in device.form_all(JANE_ID, "tick") if f["promise"].startswith("Meetings/"))
+    assert device.post(f"/c/{JANE_ID}/tick", fresh)[0] == 303
+    ticked = f"- [x] send [[Jane Doe]] the slides 📅 2026-11-28 ✅ {TODAY}"
+    assert ticked in meeting.read_text(encoding="utf-8")
+    assert (vault / "People/Jane Doe.md").read_bytes() == jane_before

@@ -228,6 +228,7 @@ class _Pages:
             return Response(status_code=404)
         today = self.site.today()
         view = contact_page(contact, self.site.config, today)
+        ticks = self.tick_forms(device, view.id, contact, state)
         kind = kind_for(view.current)
         try:
             draft = render(draft_template(self.site.vault, self.site.config, kind),
@@ -238,9 +239,24 @@ class _Pages:
             "view": view, "c": contact, "today": today, "state": state, "said": said,
             "problem": problem, "kind": kind, "draft": draft,
             "csrf": self.sign(device, view.id, state), "obsidian": self.links.to(contact.path),
-            "read_only": self.site.read_only, "snoozes": SNOOZES,
+            "read_only": self.site.read_only, "snoozes": SNOOZES, "ticks": ticks,
             "phone": "".join(ch for ch in contact.phone or "" if ch.isdigit() or ch == "+"),
         }, status)
+
+    def tick_forms(self, device: Device, id: str, contact: Contact, state: str) -> dict[str, tuple[str, str]]:
+        """Each promise's (state, csrf): a promise in another note is signed for that note."""
+        forms = {}
+        for promise in contact.promises:
+            path = promise.source.rpartition(":")[0]
+            if path == contact.path:
+                forms[promise.source] = (state, self.sign(device, id, state))
+                continue
+            try:
+                other = note_state((self.site.vault / path).read_bytes())
+            except OSError:
+                continue  # gone: no Done button
+            forms[promise.source] = (other, self.sign(device, id, other))
+        return forms
 
     def html(self, template: str, values: Mapping[str, Any], status: int = 200) -> HTMLResponse:
         return HTMLResponse(self.env.get_template(template).render(values), status_code=status)
@@ -286,13 +302,15 @@ class _Pages:
             contact = self.live.contact(id)
             if contact is None:
                 return Response(status_code=404)
+            path = _note_of(contact, fields) if action is _tick else contact.path
             try:
-                before, text = read_for_edit(self.site.vault, contact.path)
+                before, text = read_for_edit(self.site.vault, path)
                 if note_state(before) != state:
-                    raise EditRefused(f"{contact.name}'s note changed since this page was shown")
+                    what = f"{contact.name}'s note" if path == contact.path else path
+                    raise EditRefused(f"{what} changed since this page was shown")
                 after, message, done = action(self, contact, text, fields)
                 if after != text:
-                    actions.write(self.site.vault, [Change(contact.path, before, after)], message,
+                    actions.write(self.site.vault, [Change(path, before, after)], message,
                                   commit=self.site.config.autocommit)
                     self.audit(device, message)
             except EditRefused as error:
@@ -347,10 +365,16 @@ def _snooze(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str
             f"snoozed:{day.isoformat()}")
 
 
+def _note_of(contact: Contact, fields: Mapping[str, str]) -> str:
+    """The note a promise to tick is written in: the contact's own, or one that names them."""
+    promise = next((p for p in contact.promises if p.source == fields.get("promise")), None)
+    return promise.source.rpartition(":")[0] if promise is not None else contact.path
+
+
 def _tick(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str]) -> tuple[str, str, str]:
     promise = next((p for p in contact.promises if p.source == fields.get("promise")), None)
-    if promise is None or promise.source.rpartition(":")[0] != contact.path:
-        raise EditRefused("that promise is no longer open in this note")
+    if promise is None:
+        raise EditRefused("that promise is no longer open")
     return (actions.ticked(text, promise, pages.today()), f"done: {contact.name}: {promise.text}", "ticked")
 
 
