@@ -45,16 +45,9 @@ def write(vault: Path, changes: Sequence[Change], message: str, *, commit: bool)
         history.commit(vault, [c.path for c in changes], message)
 
 
-def answered(replied: bool | None, via: str | None) -> bool:
-    """Unless told, a conversation (`--via meeting`, call, coffee…) counts as a reply."""
-    from .edit import CONVERSATIONS
-
-    return replied if replied is not None else (via or "").casefold() in CONVERSATIONS
-
-
 def log_entry(on: dt.date, via: str | None, text: str, replied: bool) -> str:
     """`- 2026-11-30 (call) asked about the launch`; an empty text says what happened."""
-    words = " ".join(text.split()) or ("they replied" if replied else "followed up")
+    words = " ".join(text.split()) or ("in touch" if replied else "no reply yet")
     return f"- {on.isoformat()}{f' ({via})' if via else ''} {words}"
 
 

@@ -20,18 +20,62 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from . import fileio
 from .cache import Index, fingerprint, load_note
-from .config import Config, parse_config
+from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .contacts import Vault, build_vault, patch_vault
-from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
+from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
 from .model import Note, Problem
 
 CONFIG_NAME = ".mdfollow.toml"
+CONFIG_LIMIT = 1024 * 1024  # bytes: a config is a few lines
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
 
 
 def default_feed_path(vault: Path) -> Path:
     return vault / STATE_FOLDER / "follow-ups.ics"
+
+
+#: How every feed mdfollow writes begins, and the start of its PRODID (`feed.PRODID`,
+#: not imported: that would import icalendar for an export the index already holds).
+_FEED_START = b"BEGIN:VCALENDAR"
+_FEED_PRODID = b"PRODID:-//mdfollow//"
+
+
+def feed_target(output: Path | None, vault: Path, *, force: bool, stdout: bool = True) -> Path | None:
+    """Where the feed may go: None for `-` (stdout), else a file that is ours to replace.
+
+    Never a note (`.md`), never a folder made up on the way, and never over a file that is
+    not a feed mdfollow wrote (its first bytes and PRODID say so) unless `force`.
+    """
+    if output is not None and str(output) == "-":
+        if not stdout:
+            raise InvalidValue("-o -: a feed kept current can't go to stdout; give a file name")
+        return None
+    target = output or default_feed_path(vault)
+    if target.suffix.casefold() == ".md":
+        raise EditRefused(f"{target} is a note, not a feed: give a file name ending in .ics")
+    if output is not None and not target.parent.is_dir():
+        what = "is not a folder" if target.parent.exists() else "does not exist"
+        raise OutputError(f"cannot write {target}: the folder {target.parent} {what}")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder")
+    if not force and not _ours(target):
+        raise EditRefused(f"{target} is not a feed mdfollow wrote; nothing was written "
+                          "(--force replaces it)")
+    return target
+
+
+def _ours(path: Path) -> bool:
+    """Whether the file is missing, empty, or a feed mdfollow wrote: nothing else to lose."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return not head or (head.removeprefix(b"\xef\xbb\xbf").startswith(_FEED_START) and _FEED_PRODID in head)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False,
@@ -42,31 +86,25 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool 
     Not `durable`: no fsync, for a file made again at once if a crash loses it (the
     watcher's feed, rewritten when it starts); readers still never see half a file.
     """
-    import tempfile  # only writes need it
-
     _make_folder(path.parent)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fileio.remove_stale_temps(path.parent)
+    temp = fileio.write_temp(path.parent, path.name, data, durable=durable)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
         Path(temp).chmod(mode)
         if exclusive:
             os.link(temp, path)
-            Path(temp).unlink()
         else:
             Path(temp).replace(path)
-    except BaseException:
+        if durable:
+            fileio.sync_folder(path.parent)
+    finally:
         Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def read_for_edit(vault: Path, path: str) -> tuple[bytes, str]:
     """The note's bytes (to detect a concurrent save) and its text."""
     try:
-        data = (vault / path).read_bytes()
+        data = fileio.read_settled(vault / path)
         return data, data.decode("utf-8")
     except OSError as error:
         raise EditRefused(f"cannot read {path}: {_reason(error)}") from None
@@ -74,17 +112,51 @@ def read_for_edit(vault: Path, path: str) -> tuple[bytes, str]:
         raise EditRefused(f"{path} is not UTF-8 text; nothing was written") from None
 
 
+def note_text(vault: Path, path: str) -> str:
+    """A note's text as far as it can be read ("" if it can't), to point at a line in it."""
+    try:
+        return fileio.read_regular(vault / path).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def replace_note(vault: Path, path: str, before: bytes, text: str) -> None:
     """Write the edited note, unless it changed on disk since it was read (an editor saved)."""
-    target = vault / path
     try:
-        if target.read_bytes() != before:
-            raise EditRefused(f"{path} changed on disk while mdfollow was editing it (an editor "
-                              "saved it?); nothing was written: run the command again")
-        mode = stat.S_IMODE(target.stat().st_mode)
-        write_atomic(target, text.encode("utf-8"), mode)
+        target, info = _writable_note(vault, path)
+        fileio.remove_stale_temps(target.parent)
+        temp = fileio.write_temp(target.parent, target.name, text.encode("utf-8"))
+        try:
+            fileio.keep_owner_and_mode(temp, info)
+            fileio.swap_in(temp, target, lambda data: data == before)
+            fileio.sync_folder(target.parent)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    except fileio.Changed:
+        raise EditRefused(f"{path} changed on disk while mdfollow was editing it (an editor "
+                          "saved it?); nothing was written: run the command again") from None
     except OSError as error:
         raise OutputError(f"cannot write {path}: {_reason(error)}") from None
+
+
+def _writable_note(vault: Path, path: str) -> tuple[Path, os.stat_result]:
+    """The file to replace (a symlink's target inside the vault) and its stat; EditRefused
+    for a note a rename can't replace without losing something."""
+    target = vault / path
+    if target.is_symlink():
+        target = target.resolve()
+        if not target.is_relative_to(vault.resolve()):
+            raise EditRefused(f"{path} is a link to {target}, outside the vault; nothing was "
+                              "written (edit that file, or replace the link with the note)")
+    info = target.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise EditRefused(f"{path} is not a regular file; nothing was written")
+    if info.st_nlink > 1:
+        raise EditRefused(f"{path} has {info.st_nlink} hard links, which a safe write would break; "
+                          "nothing was written")
+    if not info.st_mode & 0o222 or (not fileio.is_root() and not os.access(target, os.W_OK)):
+        raise EditRefused(f"{path} is read-only; nothing was written (make it writable first)")
+    return target, info
 
 
 def create_note(vault: Path, path: str, text: str) -> None:
@@ -115,16 +187,60 @@ def open_vault(path: Path) -> Path:
     return path
 
 
-def load_config(vault: Path, config_path: Path | None) -> Config:
-    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present."""
-    path = config_path or vault / CONFIG_NAME
-    if config_path is None and not path.exists():
-        return Config()
+def choose_vault(given: Path | None, here: Path, user: UserConfig) -> Path:
+    """The vault a command works on: --vault (or MDFOLLOW_VAULT), else the folder `here` or
+    the nearest above it that is a vault (like git), else the user config's `vault`."""
+    if given is not None:
+        return open_vault(given)
+    found = find_vault(here)
+    if found is not None:
+        return found
+    if user.vault:
+        return open_vault(Path(user.vault).expanduser())
+    raise VaultNotFound(f"{here} is not in a vault (no .obsidian/ or {CONFIG_NAME} here or above): "
+                        "give --vault PATH, set MDFOLLOW_VAULT, or put vault = \"~/Notes\" in "
+                        f"{user_config_path()}")
+
+
+def find_vault(here: Path) -> Path | None:
+    """`here` or its nearest parent holding `.obsidian/` or `.mdfollow.toml`: only a folder
+    that says it is a vault is read without being named (never a whole home or disk)."""
+    for folder in (here, *here.parents):
+        if (folder / ".obsidian").is_dir() or (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def user_config_path() -> Path:
+    """`$XDG_CONFIG_HOME/mdfollow/config.toml` (`~/.config/…` when unset or not absolute)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "mdfollow" / "config.toml"
+
+
+def load_user_config() -> UserConfig:
+    """The user config, or an empty one when there is none."""
+    path = user_config_path()
     try:
         text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return UserConfig()
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
-    return parse_config(text, str(path))
+    return parse_user_config(text, str(path))
+
+
+def load_config(vault: Path, config_path: Path | None, user: UserConfig | None = None) -> Config:
+    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present,
+    over the user config's defaults."""
+    path = config_path or vault / CONFIG_NAME
+    if config_path is None and not path.exists():
+        return user_defaults(user) if user else Config()
+    try:
+        text = fileio.read_regular(path, CONFIG_LIMIT).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
+    return parse_config(text, str(path), user)
 
 
 def note_paths(vault: Path, template_folders: Sequence[str],
@@ -155,6 +271,17 @@ def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
     return _is_note_name(name) and not any(_skipped_folder(f, template_folders) for f in folders)
 
 
+def notes_folder(vault: Path, folder: str, template_folders: Sequence[str]) -> None:
+    """Refuse a vault-relative `folder/` whose notes would never be read, or that a link
+    leads outside the vault: new notes there would be lost, or written elsewhere."""
+    if not is_note_path(f"{folder}x.md", template_folders):
+        raise InvalidValue(f"mdfollow does not read notes in {folder or '.'!r} (a dot-folder or a "
+                           "template folder): choose another --folder")
+    if not (vault / folder).resolve().is_relative_to(vault.resolve()):
+        raise InvalidValue(f"{folder!r} leads outside the vault (a link to "
+                           f"{(vault / folder).resolve()}): choose another --folder")
+
+
 def _skipped_folder(name: str, template_folders: Sequence[str]) -> bool:
     return name.startswith(".") or name in template_folders
 
@@ -167,8 +294,7 @@ def read_note(vault: Path, path: str, config: Config) -> Note:
     from .notes import parse_note  # YAML is imported only when a note must be parsed
 
     try:
-        with open(f"{vault}{os.sep}{path}", "rb") as handle:  # noqa: PTH123 - pathlib costs 10 µs a note
-            data = handle.read()
+        data = fileio.read_settled(f"{vault}{os.sep}{path}")
     except OSError as error:
         return _unreadable(path, 1, f"cannot read: {_reason(error)}")
     try:

@@ -240,7 +240,7 @@ def test_pinged_snooze_tick_and_close(vault: Path, served: Served) -> None:
     note = vault / "People/Jane Doe.md"
     assert device.post(f"/c/{JANE_ID}/pinged", device.form(JANE_ID, "talked"))[0] == 303
     assert "attempts: 1" in note.read_text(encoding="utf-8")
-    assert f"- {TODAY} followed up" in note.read_text(encoding="utf-8")
+    assert f"- {TODAY} no reply yet" in note.read_text(encoding="utf-8")
     status, headers, _ = device.post(f"/c/{JANE_ID}/snooze",
                                      {**device.form(JANE_ID, "snooze"), "until": "2w"})
     assert status == 303 and "snooze-until: 2026-12-14" in note.read_text(encoding="utf-8")

@@ -41,8 +41,8 @@ from ..fields import parse_date, parse_interval
 from ..links import Links, contact_id
 from ..model import Contact
 from ..state import state_dir
-from ..templates import draft_template
 from ..vault import read_for_edit
+from ..vault_templates import draft_template
 from .calendar import Feed, FeedApp
 from .credentials import Device, Pairings
 from .pages import agenda, contact_page
@@ -341,7 +341,7 @@ _Action = Callable[[_Pages, Contact, str, Mapping[str, str]], tuple[str, str, st
 
 def _talked(pages: _Pages, contact: Contact, text: str, fields: Mapping[str, str]) -> tuple[str, str, str]:
     on = pages.today()
-    entry = actions.log_entry(on, None, fields.get("note", "")[:500] or "talked", True)
+    entry = actions.log_entry(on, None, fields.get("note", "")[:500], True)
     return (actions.logged(contact, text, pages.site.config, on=on, entry=entry, replied=True),
             f"log: {contact.name}", "talked")
 
