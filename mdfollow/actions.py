@@ -1,9 +1,9 @@
 """What the writing commands change in a note, shared by the CLI and the pages.
 
 One place decides what "I talked to her", "I pinged him", "snooze", "close" and "done"
-mean for a note's text, and one place writes it (surgically, atomically, refusing a note
-that changed since it was read, committing when asked), so a tap on a phone and a command
-in a terminal leave the very same bytes.
+mean for a note's text, so a tap on a phone and a command in a terminal leave the very
+same bytes; both write through `vault.replace_note` (surgical, atomic, refusing a note that
+changed since it was read), `write` doing it for the pages one change at a time.
 """
 
 from __future__ import annotations
