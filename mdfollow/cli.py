@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
@@ -37,7 +37,7 @@ from .errors import (
     OutputError,
 )
 from .fields import Interval, parse_date, parse_interval
-from .model import Contact, FollowUp, stale_json
+from .model import Contact, FollowUp, Kind, stale_json
 from .vault import (
     create_note,
     default_feed_path,
@@ -240,11 +240,28 @@ def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
     ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache)
 
 
+def due_filters(func: F) -> F:
+    """`--tag` and `--kind` (repeatable), alike on `due` and `review`."""
+    func = click.option("--kind", "kinds", multiple=True, type=click.Choice(get_args(Kind)),
+                        help="Only follow-ups of this kind (repeatable).")(func)
+    return click.option("--tag", "tags", multiple=True, metavar="TAG",
+                        help="Only contacts with this tag (repeatable: any of them).")(func)
+
+
+def _limit_option(what: str) -> Callable[[F], F]:
+    return click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+                        help=f"At most N {what}.")
+
+
 @cli.command()
 @interval_option("--within", "0", "Also list what falls due up to this far ahead: 7d, 2w, 1m.")
+@due_filters
+@click.option("--contact", "name", default=None, metavar="NAME", help="Only this contact.")
+@_limit_option("follow-ups")
 @json_option
 @pass_session
-def due(session: Session, within: Interval, as_json: bool) -> None:
+def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[str, ...],
+        name: str | None, limit: int | None, as_json: bool) -> None:
     """Who to follow up with: overdue first, then by date and name.
 
     Lists promises, the current follow-up of each contact (cadence, sequence step,
@@ -252,7 +269,9 @@ def due(session: Session, within: Interval, as_json: bool) -> None:
     """
     vault = session.load()
     today = session.today
-    items = schedule.due(vault.contacts, session.config, today, within)
+    path = _find(session, name).path if name is not None else None
+    items = schedule.filtered(schedule.due(vault.contacts, session.config, today, within),
+                              vault.contacts, tags=tags, kinds=kinds, path=path)[:limit]
     if as_json:
         _print_json([item.to_json(today) for item in items])
         return
@@ -283,17 +302,67 @@ def _date(day: dt.date | None) -> str:
 
 
 @cli.command()
+@interval_option("--within", "0", "Also take what falls due up to this far ahead: 7d, 2w, 1m.")
+@due_filters
+@_limit_option("people")
+@click.option("--commit", is_flag=True,
+              help="Commit the session's changes at the end, in one commit (default: [git] autocommit).")
+@pass_session
+def review(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[str, ...],
+           limit: int | None, commit: bool) -> None:
+    """Follow-Up Friday: go through everyone who is due, one screen and one key each.
+
+    Same people, order and filters as `due`. l logs a conversation, p a try with no reply,
+    s snoozes, t ticks a promise, d drafts, e edits, c closes, u undoes, ? helps, q quits.
+    """
+    from . import history
+    from .errors import NotATerminal
+    from .review import Review, agenda_of
+    from .terminal import run
+
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise NotATerminal("review is interactive and needs a terminal; in a script use "
+                           "`mdfollow due --json` with `log`, `snooze` and `done`")
+    vault = open_vault(session.vault_path)
+    commit = commit or session.config.autocommit
+    if commit:
+        history.ready_to_commit(vault)
+
+    def agenda() -> list[tuple[Contact, list[FollowUp]]]:
+        fresh = Session(session.vault_path, session.config_path, session.today, session.use_cache,
+                        quiet_skips=True, show_progress=False).load()
+        items = schedule.due(fresh.contacts, session.config, session.today, within)
+        return agenda_of(schedule.filtered(items, fresh.contacts, tags=tags, kinds=kinds), fresh.contacts)
+
+    def draft(contact: Contact) -> str:
+        kind = kind_for(schedule.current(contact, session.config))
+        return render(_draft_template(vault, session.config, kind), values_for(contact, session.config))
+
+    session.load()  # broken notes are named once, before the first screen
+    reviewing = Review(vault, session.config, session.today, agenda, draft, limit)
+    if reviewing.finished:
+        click.echo(f"Nothing due {_by(session.today, within.after(session.today))}. You're all caught up.")
+        return
+    if not run(reviewing, commit=commit):
+        raise click.exceptions.Exit(130)
+
+
+@cli.command()
 @interval_option("--since", "90d", "Not heard from for longer than this: 90d, 6m, 1y.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only contacts with this tag (repeatable: any of them).")
+@_limit_option("contacts")
 @json_option
 @pass_session
-def stale(session: Session, since: Interval, as_json: bool) -> None:
+def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int | None,
+          as_json: bool) -> None:
     """Who you haven't spoken to in a while: never-contacted first, then oldest.
 
     It is never too late to reconnect: scroll through and pick someone.
     """
     vault = session.load()
     today = session.today
-    contacts = schedule.stale(vault.contacts, today, since)
+    contacts = schedule.stale(schedule.tagged(vault.contacts, tags), today, since)[:limit]
     if as_json:
         _print_json([stale_json(contact, today) for contact in contacts])
         return
@@ -890,19 +959,11 @@ def _draft_template(vault: Path, config: Config, kind: str) -> str:
         (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
 
 
-_CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],
-               ["xsel", "--clipboard", "--input"], ["clip.exe"])
-
-
 def _copy(text: str) -> None:
     """The first clipboard tool this system has; say so when there is none."""
-    import shutil
-    import subprocess
+    from .clipboard import copy_with_tool
 
-    for command in _CLIPBOARDS:
-        if shutil.which(command[0]):
-            done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
-            if done.returncode == 0:
-                click.echo("(copied to the clipboard)", err=True)
-                return
+    if copy_with_tool(text):
+        click.echo("(copied to the clipboard)", err=True)
+        return
     _warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")

@@ -57,3 +57,7 @@ class GitError(MdfollowError):
     """git is missing, the vault is not a work tree, or git refused the commit."""
 
     exit_code = EXIT_GIT
+
+
+class NotATerminal(MdfollowError):
+    """An interactive command was run without a terminal to talk to (a pipe, a script, CI)."""

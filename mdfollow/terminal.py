@@ -1,0 +1,156 @@
+"""The keys and prompts of `mdfollow review`, on a plain terminal through click.
+
+One key, no Enter (`click.getchar`); a line where a note or a date is asked for
+(`click.prompt`). Nothing takes the screen over: each person's screen is printed below
+the last, so the scrollback keeps a record of the session, and it works the same over
+SSH, in tmux and in a pseudo-terminal under test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from .clipboard import copy_with_tool, osc52
+from .errors import MdfollowError
+from .review import Review, help_lines, screen
+
+
+def run(review: Review, *, commit: bool) -> bool:
+    """The session until the list is done, `q`, Ctrl-C or Ctrl-D; False when interrupted.
+
+    A note is written in one atomic rename, so an interrupt leaves it untouched or
+    fully written; the summary (and the commit) still follow.
+    """
+    interrupted = False
+    try:
+        _loop(review)
+    except (KeyboardInterrupt, EOFError):
+        interrupted = True
+        click.echo()
+    if review.finished:
+        click.echo("That's everyone due.")
+    click.echo(review.summary())
+    if commit:
+        click.echo(review.commit())
+    return not interrupted
+
+
+def _loop(review: Review) -> None:
+    shown = False
+    while not review.finished:
+        if not shown:
+            click.echo()
+            click.echo("\n".join(screen(review)))
+            shown = True
+        click.echo("> ", nl=False)
+        key = click.getchar()
+        click.echo(_printable(key))
+        if key == "q":
+            return
+        action = _ACTIONS.get(key)
+        if action is None:
+            click.echo(f"No action on {_printable(key)!r}: ? shows the keys.")
+            continue
+        before = (review.position, review.card.items)
+        try:
+            said = action(review)
+        except MdfollowError as error:
+            said = f"mdfollow: error: {error}"
+        if said:
+            click.echo(said)
+        shown = not review.finished and (review.position, review.card.items) == before
+
+
+def _printable(key: str) -> str:
+    return {" ": "space", "\r": "Enter", "\n": "Enter"}.get(key, key if key.isprintable() else "?")
+
+
+def _next(review: Review) -> str | None:
+    review.next()
+    return None
+
+
+def _help(review: Review) -> str:
+    return "\n".join(help_lines())
+
+
+def _log(review: Review) -> str:
+    return review.log(_ask("What happened (Enter for none)"))
+
+
+def _ping(review: Review) -> str:
+    return review.ping()
+
+
+def _snooze(review: Review) -> str:
+    return review.snooze(_ask("Snooze until (1w, 2w, YYYY-MM-DD; Enter = 1w)"))
+
+
+def _tick(review: Review) -> str | None:
+    promises = review.card.contact.promises
+    if not promises:
+        return f"{review.card.contact.name} has no open promise."
+    for number, promise in enumerate(promises, 1):
+        click.echo(f"  {number}. {promise.text} (due {promise.due.isoformat()}, {promise.source})")
+    if len(promises) > 9:
+        answer = _ask(f"Tick which promise (1-{len(promises)}; Enter for none)")
+    else:
+        click.echo(f"Tick which promise? 1-{len(promises)} (any other key: none) ", nl=False)
+        answer = click.getchar()
+        click.echo(_printable(answer))
+    if not answer.isdigit() or not 1 <= int(answer) <= len(promises):
+        return "Nothing ticked."
+    return review.tick(int(answer))
+
+
+def _draft(review: Review) -> str:
+    text = review.draft()
+    click.echo(text.rstrip("\n"))
+    click.echo("y copies it · any other key goes back ", nl=False)
+    key = click.getchar()
+    click.echo(_printable(key))
+    if key != "y":
+        return "Not copied."
+    if copy_with_tool(text):
+        return "Copied to the clipboard."
+    click.echo(osc52(text), nl=False)
+    return "Sent to the terminal's clipboard (OSC 52)."
+
+
+def _edit(review: Review) -> str:
+    path = Path(review.vault, review.card.contact.path)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    click.edit(filename=str(path), editor=editor)
+    return review.reread()
+
+
+def _close(review: Review) -> str:
+    name = review.card.contact.name
+    click.echo(f"Close {name}? No more follow-ups; promises still stand. y to confirm ", nl=False)
+    key = click.getchar()
+    click.echo(_printable(key))
+    return review.close() if key == "y" else f"{name} stays open."
+
+
+def _back(review: Review) -> str | None:
+    return review.back()
+
+
+def _undo(review: Review) -> str:
+    return review.undo()
+
+
+def _ask(question: str) -> str:
+    """A line of text; the question goes to stdout with the screen (input() would use stderr)."""
+    click.echo(f"{question}: ", nl=False)
+    return input()
+
+
+_ACTIONS: dict[str, Callable[[Review], str | None]] = {
+    "l": _log, "p": _ping, "s": _snooze, "t": _tick, "d": _draft, "e": _edit, "c": _close,
+    "n": _next, " ": _next, "b": _back, "u": _undo, "?": _help,
+}

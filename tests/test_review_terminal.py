@@ -1,0 +1,116 @@
+"""`mdfollow review` as a person uses it: keys typed into a real pseudo-terminal (80×24)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+SAMPLE = Path(__file__).parent.parent / "sample-vault"
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SAMPLE, tmp_path / "vault"))
+
+
+def spawn(vault: Path, *args: str) -> pexpect.spawn:
+    """The same Python and environment as the tests, in a terminal of 80 columns by 24 lines."""
+    return pexpect.spawn(sys.executable, ["-m", "mdfollow", "--vault", str(vault), "--today", "2026-11-27",
+                                          "review", *args],
+                         env={**os.environ, "TERM": "xterm", "VISUAL": "", "EDITOR": ""},
+                         dimensions=(24, 80), encoding="utf-8", timeout=30, cwd=str(vault))
+
+
+def changed_files(vault: Path) -> dict[str, tuple[bytes, bytes]]:
+    names = [str(path.relative_to(SAMPLE)) for path in sorted(SAMPLE.rglob("*.md"))]
+    pairs = {name: ((SAMPLE / name).read_bytes(), (vault / name).read_bytes()) for name in names}
+    return {path: pair for path, pair in pairs.items() if pair[0] != pair[1]}
+
+
+def test_log_ping_snooze_tick_undo_quit(vault: Path) -> None:
+    child = spawn(vault)
+    child.expect_exact("── Yuki Tanaka ")
+    child.expect_exact("n next · b back · u undo · ? help · q quit")
+    child.send("l")
+    child.expect_exact("What happened (Enter for none): ")
+    child.send("caught up on her trip\r")
+    child.expect_exact("Logged 2026-11-27 caught up on her trip — Yuki Tanaka")
+    child.expect_exact("── Rosa Delgado ")
+    child.send("p")
+    child.expect_exact("Logged 2026-11-27 followed up, no reply yet — Rosa Delgado")
+    child.expect_exact("── Martin Kowalski ")
+    child.send("s")
+    child.expect_exact("Snooze until (1w, 2w, YYYY-MM-DD; Enter = 1w): ")
+    child.send("\r")
+    child.expect_exact("Snoozed Martin Kowalski until 2026-12-04")
+    for name in ("Sam Lee", "Grace Okafor", "Ben Carter", "Kenji Watanabe"):
+        child.expect_exact(f"── {name} ")
+        child.expect_exact("> ")
+        child.send("n" if name != "Kenji Watanabe" else "t")
+    child.expect_exact("Tick which promise? 1-1")
+    child.send("1")
+    child.expect_exact("Done: return Kenji's book (The Art of Gathering) (People/Kenji Watanabe.md:8)")
+    child.expect_exact("── Priya Natarajan ")
+    child.expect_exact("> ")
+    child.send("u")
+    child.expect_exact("Undone: People/Kenji Watanabe.md is back as it was before")
+    child.expect_exact("── Kenji Watanabe ")
+    child.expect_exact("> ")
+    child.send("q")
+    child.expect_exact("Followed up 1 · pinged 1 · snoozed 1 · 10 left for next time")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    changed = changed_files(vault)
+    assert sorted(changed) == ["People/Martin Kowalski.md", "People/Rosa Delgado.md", "People/Yuki Tanaka.md"]
+    before, after = changed["People/Yuki Tanaka.md"]
+    assert after == before.replace(b"last-contact: 2026-03-01", b"last-contact: 2026-11-27") + \
+        b"\n## Log\n- 2026-11-27 caught up on her trip\n"
+    before, after = changed["People/Rosa Delgado.md"]
+    assert after == before.replace(b"last-contact: 2026-02-30\ncadence: fortnite\n",
+                                   b"last-contact: 2026-11-27\ncadence: fortnite\nattempts: 1\n") + \
+        b"\n## Log\n- 2026-11-27 followed up, no reply yet\n"
+    before, after = changed["People/Martin Kowalski.md"]
+    assert after == before.replace(b"attempts: 6\n", b"attempts: 6\nsnooze-until: 2026-12-04\n")
+
+
+def test_ctrl_c_leaves_the_notes_as_they_were_and_still_sums_up(vault: Path) -> None:
+    child = spawn(vault)
+    child.expect_exact("> ")
+    child.send("l")
+    child.expect_exact("What happened (Enter for none): ")
+    child.send("half a sentence")
+    child.sendintr()
+    child.expect_exact("Followed up 0 · pinged 0 · snoozed 0 · 13 left for next time")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert changed_files(vault) == {}
+
+
+def test_help_draft_and_a_key_that_does_nothing(vault: Path) -> None:
+    child = spawn(vault, "--kind", "first")
+    child.expect_exact("── Priya Natarajan ")
+    child.expect_exact("> ")
+    child.send("?")
+    child.expect_exact("u  undo the last change")
+    child.send("x")
+    child.expect_exact("No action on 'x': ? shows the keys.")
+    child.send("d")
+    child.expect_exact("Hi Priya,")
+    child.expect_exact("y copies it · any other key goes back ")
+    child.send("n")
+    child.expect_exact("Not copied.")
+    child.send(" ")
+    child.expect_exact("That's everyone due.")
+    child.expect_exact("Followed up 0 · pinged 0 · snoozed 0 · 1 left for next time")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert changed_files(vault) == {}
