@@ -931,6 +931,40 @@ def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], prob
 
 @cli.command()
 @click.argument("name")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON object (fields: `mdfollow help json`).")
+@pass_session
+def show(session: Session, name: str, as_json: bool) -> None:
+    """Everything mdfollow makes of NAME, and where each part comes from.
+
+    The fields as read (and their spelling), the effective last contact and its source, the
+    cadence and its source, attempts, status, open promises, the current follow-up and the
+    rule that made it, the next birthday, and what `check` says about the note.
+    """
+    from .explain import explain, render
+    from .vault import read_note
+
+    contact = _find(session, name)
+    vault = open_vault(session.vault_path)
+    found = explain(contact, read_note(vault, contact.path, session.config), session.load().problems,
+                    session.config, session.today)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(found, session.today))
+
+
+@cli.command("edit")
+@click.argument("name")
+@pass_session
+def edit_command(session: Session, name: str) -> None:
+    """Open NAME's note in $VISUAL or $EDITOR."""
+    contact = _find(session, name)
+    click.edit(filename=str(open_vault(session.vault_path) / contact.path))
+
+
+@cli.command()
+@click.argument("name")
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="What to write. Default: by what is due — first: thank-you, sequence step: nudge, "
                    "last try: break-up, otherwise check-in.")

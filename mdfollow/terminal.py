@@ -8,7 +8,6 @@ SSH, in tmux and in a pseudo-terminal under test.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -122,9 +121,7 @@ def _draft(review: Review) -> str:
 
 
 def _edit(review: Review) -> str:
-    path = Path(review.vault, review.card.contact.path)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    click.edit(filename=str(path), editor=editor)
+    click.edit(filename=str(Path(review.vault, review.card.contact.path)))
     return review.reread()
 
 
