@@ -188,7 +188,7 @@ def json_option(func: F) -> F:
         return value
 
     return click.option("--json", "as_json", is_flag=True, callback=no_progress,
-                        help="Print a JSON array (fields documented in the README).")(func)
+                        help="Print a JSON array (its fields: `mdfollow help json`).")(func)
 
 
 def interval_option(name: str, default: str, help_text: str) -> Callable[[F], F]:
@@ -236,7 +236,11 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
         config_path: Path | None, no_cache: bool) -> None:
-    """Follow up with people, straight from the Markdown notes you keep about them."""
+    """Follow up with people, straight from the Markdown notes you keep about them.
+
+    How it decides who is due, the fields it reads and the config file:
+    `mdfollow help rules`, `mdfollow help fields`, `mdfollow help config`.
+    """
     ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache)
 
 
@@ -736,6 +740,30 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
         click.echo("No history yet: `mdfollow log` records one.")
         return
     _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows])
+
+
+@cli.command("help")
+@click.argument("topic", required=False)
+@click.pass_context
+def help_command(ctx: click.Context, topic: str | None) -> None:
+    """Explain TOPIC (rules, fields, config, json) or a command; without TOPIC, list them.
+
+    The pages ship with mdfollow, so an installed copy explains itself.
+    """
+    from .topics import TOPICS, page
+
+    group = ctx.parent.command if ctx.parent else cli
+    assert isinstance(group, click.Group)
+    if topic is None:
+        click.echo("Topics:\n" + "".join(f"  {name:<8} {what}\n" for name, what in TOPICS.items())
+                   + "Commands: " + ", ".join(group.list_commands(ctx)) + "\n"
+                   + "`mdfollow help TOPIC` or `mdfollow help COMMAND`.")
+        return
+    command = group.get_command(ctx, topic)
+    if command is not None:
+        click.echo(command.get_help(click.Context(command, info_name=topic, parent=ctx.parent)))
+        return
+    click.echo_via_pager(page(topic))
 
 
 # --- the live vault ---------------------------------------------------------------------
