@@ -180,11 +180,34 @@ def _find(session: Session, name: str) -> Contact:
         raise
 
 
+def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Contact names and aliases from the vault (through its index), for the shell."""
+    from click.shell_completion import CompletionItem
+
+    from .completion import names
+
+    given = ctx.find_root().params
+    session = Session(given.get("vault_path") or Path(), given.get("config_path"), dt.date.today(),
+                      use_cache=not given.get("no_cache"), quiet_skips=True, show_progress=False)
+    try:
+        contacts = session.load().contacts
+    except MdfollowError:
+        return []
+    bash = os.environ.get("_MDFOLLOW_COMPLETE", "").startswith("bash")
+    return [CompletionItem(value, help=help_) for value, help_ in names(contacts, incomplete, bash=bash)]
+
+
+def name_argument(func: F) -> F:
+    """NAME: a contact's name, alias or file name; the shell completes it."""
+    return click.argument("name", shell_complete=_complete_name)(func)
+
+
 def json_option(func: F) -> F:
     """`--json`: the listing as a JSON array with the documented, stable fields."""
     def no_progress(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-        if value:
-            ctx.find_object(Session).show_progress = False  # type: ignore[union-attr]
+        session = ctx.find_object(Session)
+        if value and session is not None:  # None while the shell completes a word
+            session.show_progress = False
         return value
 
     return click.option("--json", "as_json", is_flag=True, callback=no_progress,
@@ -260,7 +283,8 @@ def _limit_option(what: str) -> Callable[[F], F]:
 @cli.command()
 @interval_option("--within", "0", "Also list what falls due up to this far ahead: 7d, 2w, 1m.")
 @due_filters
-@click.option("--contact", "name", default=None, metavar="NAME", help="Only this contact.")
+@click.option("--contact", "name", default=None, metavar="NAME", shell_complete=_complete_name,
+              help="Only this contact.")
 @_limit_option("follow-ups")
 @json_option
 @pass_session
@@ -535,7 +559,7 @@ def _edit(session: Session, name: str, transform: Callable[[Contact, str], str],
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.option("--note", "text", default="", help="What happened: the log line's text.")
 @click.option("--date", "on", callback=_date_option, metavar="YYYY-MM-DD",
               help="When it happened (default: today).")
@@ -573,7 +597,7 @@ def log(session: Session, name: str, text: str, on: dt.date | None, via: str | N
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.argument("until", metavar="(7d | YYYY-MM-DD)")
 @writing_command
 @pass_session
@@ -605,7 +629,7 @@ def _until(today: dt.date, text: str) -> dt.date:
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @writing_command
 @pass_session
 def close(session: Session, name: str, dry_run: bool, commit: bool) -> None:
@@ -614,7 +638,7 @@ def close(session: Session, name: str, dry_run: bool, commit: bool) -> None:
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @writing_command
 @pass_session
 def reopen(session: Session, name: str, dry_run: bool, commit: bool) -> None:
@@ -634,7 +658,7 @@ def _set_status(session: Session, name: str, status: str, *, dry_run: bool, comm
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.argument("fragment")
 @writing_command
 @pass_session
@@ -715,7 +739,7 @@ def _template(vault: Path, config: Config, name: str = "Person.md") -> str | Non
 
 
 @cli.command("history")
-@click.argument("name")
+@name_argument
 @json_option
 @pass_session
 def history_command(session: Session, name: str, as_json: bool) -> None:
@@ -958,7 +982,7 @@ def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], prob
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON object (fields: `mdfollow help json`).")
 @pass_session
@@ -983,7 +1007,7 @@ def show(session: Session, name: str, as_json: bool) -> None:
 
 
 @cli.command("edit")
-@click.argument("name")
+@name_argument
 @pass_session
 def edit_command(session: Session, name: str) -> None:
     """Open NAME's note in $VISUAL or $EDITOR."""
@@ -992,7 +1016,7 @@ def edit_command(session: Session, name: str) -> None:
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="What to write. Default: by what is due — first: thank-you, sequence step: nudge, "
                    "last try: break-up, otherwise check-in.")
