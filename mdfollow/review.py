@@ -175,9 +175,9 @@ class Review:
                            lambda text: set_fields(text, {"status": "closed"}, self.config.spellings))
 
     def reread(self) -> str:
-        """After the note was edited by hand: read the vault again."""
+        """After the note was edited by hand: read the vault again (done? on to the next)."""
         name = self.card.contact.name
-        self._refresh(stay=True)
+        self._refresh(stay=False)
         return f"Read {name}'s note again."
 
     def draft(self) -> str:

@@ -143,9 +143,13 @@ def test_back_and_next_skip_people_with_nothing_left(vault: Path) -> None:
     assert review.back() == "This is the first one."
 
 
-def test_close_and_a_session_commit_listing_who_was_done(vault: Path) -> None:
+def test_close_and_a_session_commit_listing_who_was_done(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):  # a fresh machine has no git identity
+        monkeypatch.setenv(f"{key}_NAME", "T")
+        monkeypatch.setenv(f"{key}_EMAIL", "t@example.com")
     subprocess.run(["git", "init", "-q", str(vault)], check=True)
-    git = ["git", "-C", str(vault), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    git = ["git", "-C", str(vault), "-c", "core.quotepath=off"]
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "start"], check=True)
     review = start(vault)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -114,3 +115,60 @@ def test_help_draft_and_a_key_that_does_nothing(vault: Path) -> None:
     child.close()
     assert child.exitstatus == 0
     assert changed_files(vault) == {}
+
+
+def test_edit_in_the_editor_then_close_only_when_confirmed(vault: Path, tmp_path: Path) -> None:
+    editor = tmp_path / "editor"
+    editor.write_text('#!/bin/sh\nprintf "\\n- 2026-11-27 called her\\n" >> "$1"\n', encoding="utf-8")
+    editor.chmod(0o755)
+    child = pexpect.spawn(sys.executable, ["-m", "mdfollow", "--vault", str(vault), "--today", "2026-11-27",
+                                           "review", "--limit", "2"],
+                          env={**os.environ, "TERM": "xterm", "VISUAL": str(editor)},
+                          dimensions=(24, 80), encoding="utf-8", timeout=30, cwd=str(vault))
+    child.expect_exact("── Yuki Tanaka ")
+    child.expect_exact("> ")
+    child.send("e")
+    child.expect_exact("Read Yuki Tanaka's note again.")
+    child.expect_exact("── Rosa Delgado ")  # the log line the editor added: nothing left due
+    child.expect_exact("> ")
+    child.send("c")
+    child.expect_exact("Close Rosa Delgado? No more follow-ups; promises still stand. y to confirm ")
+    child.send("n")
+    child.expect_exact("Rosa Delgado stays open.")
+    child.send("c")
+    child.expect_exact("y to confirm ")
+    child.send("y")
+    child.expect_exact("Rosa Delgado: status closed")
+    child.expect_exact("That's everyone due.")
+    child.expect_exact("Followed up 0 · pinged 0 · snoozed 0 · closed 1 · 0 left for next time")
+    child.expect(pexpect.EOF)
+    changed = changed_files(vault)
+    assert changed["People/Yuki Tanaka.md"][1].endswith(b"\n- 2026-11-27 called her\n")
+    before, after = changed["People/Rosa Delgado.md"]
+    assert after == before.replace(b"cadence: fortnite\n", b"cadence: fortnite\nstatus: closed\n")
+
+
+def test_one_commit_for_the_session_and_nothing_due_says_so(
+        vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):  # a fresh machine has no git identity
+        monkeypatch.setenv(f"{key}_NAME", "T")
+        monkeypatch.setenv(f"{key}_EMAIL", "t@example.com")
+    git = ["git", "-C", str(vault), "-c", "core.quotepath=off"]
+    subprocess.run(["git", "init", "-q", str(vault)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "my notes"], check=True)
+    child = spawn(vault, "--commit", "--tag", "family")
+    child.expect_exact("── Chloé Martin ")
+    child.expect_exact("> ")
+    child.send("p")
+    child.expect_exact("That's everyone due.")
+    child.expect_exact("Followed up 0 · pinged 1 · snoozed 0 · 0 left for next time")
+    child.expect_exact("Committed 1 note.")
+    child.expect(pexpect.EOF)
+    log = subprocess.run([*git, "log", "-1", "--format=%B", "--name-only"], capture_output=True, text=True,
+                         check=True).stdout
+    assert log.startswith("Follow-up review 2026-11-27: followed up 0, pinged 1, snoozed 0, 0 left")
+    assert "Pinged: Chloé Martin" in log and "People/Chloé Martin.md" in log
+    nothing = spawn(vault, "--tag", "family")
+    nothing.expect_exact("Nothing due today (2026-11-27). You're all caught up.")
+    nothing.expect(pexpect.EOF)
