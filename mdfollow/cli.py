@@ -14,7 +14,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
@@ -187,8 +187,9 @@ def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) 
     from .completion import names
 
     given = ctx.find_root().params
-    session = Session(given.get("vault_path") or Path(), given.get("config_path"), dt.date.today(),
-                      use_cache=not given.get("no_cache"), quiet_skips=True, show_progress=False)
+    session = Session(vault_path=given.get("vault_path") or Path(), config_path=given.get("config_path"),
+                      today=dt.date.today(), use_cache=not given.get("no_cache"), quiet_skips=True,
+                      show_progress=False)
     try:
         contacts = session.load().contacts
     except MdfollowError:
@@ -348,7 +349,7 @@ def review(session: Session, within: Interval, tags: tuple[str, ...], kinds: tup
     from .review import Review, agenda_of
     from .terminal import run
 
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
+    if not sys.stdin.isatty():
         raise NotATerminal("review is interactive and needs a terminal; in a script use "
                            "`mdfollow due --json` with `log`, `snooze` and `done`")
     vault = open_vault(session.vault_path)
@@ -357,8 +358,7 @@ def review(session: Session, within: Interval, tags: tuple[str, ...], kinds: tup
         history.ready_to_commit(vault)
 
     def agenda() -> list[tuple[Contact, list[FollowUp]]]:
-        fresh = Session(session.vault_path, session.config_path, session.today, session.use_cache,
-                        quiet_skips=True, show_progress=False).load()
+        fresh = replace(session, quiet_skips=True, show_progress=False).load()
         items = schedule.due(fresh.contacts, session.config, session.today, within)
         return agenda_of(schedule.filtered(items, fresh.contacts, tags=tags, kinds=kinds), fresh.contacts)
 
