@@ -298,7 +298,7 @@ def screen(review: Review) -> list[str]:
     if reach:
         lines.append(f"Reach     {reach}")
     lines += ["", *_BAR]
-    return [_fit(line) for line in lines]
+    return [fit(line) for line in lines]
 
 
 def _standing(contact: Contact, today: dt.date) -> list[str]:
@@ -336,7 +336,7 @@ def help_lines() -> list[str]:
     return [f"  {key}  {what}" for key, what in KEYS]
 
 
-def _fit(line: str, width: int = WIDTH) -> str:
+def fit(line: str, width: int = WIDTH) -> str:
     """Cut to `width` terminal columns (wide characters take two), with `…` when cut."""
     if _width(line) <= width:
         return line

@@ -15,7 +15,7 @@ import click
 
 from .clipboard import copy_with_tool, osc52
 from .errors import MdfollowError
-from .review import Review, help_lines, screen
+from .review import Review, fit, help_lines, screen
 
 
 def run(review: Review, *, commit: bool) -> bool:
@@ -94,7 +94,7 @@ def _tick(review: Review) -> str | None:
     if not promises:
         return f"{review.card.contact.name} has no open promise."
     for number, promise in enumerate(promises, 1):
-        click.echo(f"  {number}. {promise.text} (due {promise.due.isoformat()}, {promise.source})")
+        click.echo(fit(f"  {number}. {promise.text} (due {promise.due.isoformat()}, {promise.source})"))
     if len(promises) > 9:
         answer = _ask(f"Tick which promise (1-{len(promises)}; Enter for none)")
     else:
