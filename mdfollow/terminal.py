@@ -26,19 +26,33 @@ def run(review: Review, *, commit: bool) -> bool:
     """
     interrupted = False
     try:
-        _loop(review)
+        while _people(review) and _last_chance(review):
+            pass
     except (KeyboardInterrupt, EOFError):
         interrupted = True
         click.echo()
-    if review.finished:
-        click.echo("That's everyone due.")
     click.echo(review.summary())
     if commit:
         click.echo(review.commit())
     return not interrupted
 
 
-def _loop(review: Review) -> None:
+def _last_chance(review: Review) -> bool:
+    """Everyone is done: one more key, so the last change can still be undone."""
+    if not review.done:
+        click.echo("That's everyone due.")
+        return False
+    click.echo("That's everyone due. u undoes the last change; any other key finishes ", nl=False)
+    key = click.getchar()
+    click.echo(_printable(key))
+    if key != "u":
+        return False
+    click.echo(_undo(review))
+    return True
+
+
+def _people(review: Review) -> bool:
+    """Screen after screen until the list is done (True) or `q` (False)."""
     shown = False
     while not review.finished:
         if not shown:
@@ -49,7 +63,7 @@ def _loop(review: Review) -> None:
         key = click.getchar()
         click.echo(_printable(key))
         if key == "q":
-            return
+            return False
         action = _ACTIONS.get(key)
         if action is None:
             click.echo(f"No action on {_printable(key)!r}: ? shows the keys.")
@@ -62,6 +76,7 @@ def _loop(review: Review) -> None:
         if said:
             click.echo(said)
         shown = not review.finished and (review.position, review.card.items) == before
+    return True
 
 
 def _printable(key: str) -> str:
@@ -138,7 +153,10 @@ def _back(review: Review) -> str | None:
 
 
 def _undo(review: Review) -> str:
-    return review.undo()
+    try:
+        return review.undo()
+    except MdfollowError as error:
+        return f"mdfollow: error: {error}"
 
 
 def _ask(question: str) -> str:
