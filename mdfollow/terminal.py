@@ -47,7 +47,7 @@ def _last_chance(review: Review) -> bool:
     click.echo(_printable(key))
     if key != "u":
         return False
-    click.echo(_undo(review))
+    click.echo(fit(_undo(review)))
     return True
 
 
@@ -74,7 +74,7 @@ def _people(review: Review) -> bool:
         except MdfollowError as error:
             said = f"mdfollow: error: {error}"
         if said:
-            click.echo(said)
+            click.echo("\n".join(fit(line) for line in said.splitlines()))
         shown = not review.finished and (review.position, review.card.items) == before
     return True
 

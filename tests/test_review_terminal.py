@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pexpect
@@ -27,6 +29,10 @@ def spawn(vault: Path, *args: str) -> pexpect.spawn:
                          dimensions=(24, 80), encoding="utf-8", timeout=30, cwd=str(vault))
 
 
+def columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
 def changed_files(vault: Path) -> dict[str, tuple[bytes, bytes]]:
     names = [str(path.relative_to(SAMPLE)) for path in sorted(SAMPLE.rglob("*.md"))]
     pairs = {name: ((SAMPLE / name).read_bytes(), (vault / name).read_bytes()) for name in names}
@@ -35,6 +41,8 @@ def changed_files(vault: Path) -> dict[str, tuple[bytes, bytes]]:
 
 def test_log_ping_snooze_tick_undo_quit(vault: Path) -> None:
     child = spawn(vault)
+    screen = io.StringIO()
+    child.logfile_read = screen
     child.expect_exact("── Yuki Tanaka ")
     child.expect_exact("n next · b back · u undo · ? help · q quit")
     child.send("l")
@@ -67,6 +75,9 @@ def test_log_ping_snooze_tick_undo_quit(vault: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    lines = screen.getvalue().replace("\r\n", "\n").split("\n")
+    assert max(columns(line) for line in lines if not line.startswith("mdfollow: warning:")) <= 80
+    assert len(lines) > 100  # thirteen people's screens were looked at, or some of them
 
     changed = changed_files(vault)
     assert sorted(changed) == ["People/Martin Kowalski.md", "People/Rosa Delgado.md", "People/Yuki Tanaka.md"]
