@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import shutil
@@ -21,11 +22,12 @@ def vault(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SAMPLE, tmp_path / "vault"))
 
 
-def spawn(vault: Path, *args: str) -> pexpect.spawn:
+def spawn(vault: Path, *args: str, path: str | None = None) -> pexpect.spawn:
     """The same Python and environment as the tests, in a terminal of 80 columns by 24 lines."""
     return pexpect.spawn(sys.executable, ["-m", "mdfollow", "--vault", str(vault), "--today", "2026-11-27",
                                           "review", *args],
-                         env={**os.environ, "TERM": "xterm", "VISUAL": "", "EDITOR": ""},
+                         env={**os.environ, "TERM": "xterm", "VISUAL": "", "EDITOR": "",
+                              "PATH": path or os.environ.get("PATH", "")},
                          dimensions=(24, 80), encoding="utf-8", timeout=30, cwd=str(vault))
 
 
@@ -106,8 +108,8 @@ def test_ctrl_c_leaves_the_notes_as_they_were_and_still_sums_up(vault: Path) -> 
     assert changed_files(vault) == {}
 
 
-def test_help_draft_and_a_key_that_does_nothing(vault: Path) -> None:
-    child = spawn(vault, "--kind", "first")
+def test_help_draft_and_a_key_that_does_nothing(vault: Path, tmp_path: Path) -> None:
+    child = spawn(vault, "--kind", "first", path=str(tmp_path))
     child.expect_exact("── Priya Natarajan ")
     child.expect_exact("> ")
     child.send("?")
@@ -119,6 +121,13 @@ def test_help_draft_and_a_key_that_does_nothing(vault: Path) -> None:
     child.expect_exact("y copies it · any other key goes back ")
     child.send("n")
     child.expect_exact("Not copied.")
+    child.send("d")
+    child.expect_exact("y copies it · any other key goes back ")
+    child.send("y")  # no clipboard tool on this PATH: the terminal's own clipboard
+    child.expect_exact("\x1b]52;c;")
+    child.expect_exact("\x07")
+    assert base64.b64decode(child.before).decode("utf-8").startswith("Subject: Thank you, Priya\n\nHi Priya,")
+    child.expect_exact("Sent to the terminal's clipboard (OSC 52).")
     child.send(" ")
     child.expect_exact("That's everyone due.")
     child.expect_exact("Followed up 0 · pinged 0 · snoozed 0 · 1 left for next time")
