@@ -1018,8 +1018,10 @@ def show(session: Session, name: str, as_json: bool) -> None:
 @pass_session
 def edit_command(session: Session, name: str) -> None:
     """Open NAME's note in $VISUAL or $EDITOR."""
+    from .terminal import open_in_editor
+
     contact = _find(session, name)
-    click.edit(filename=str(open_vault(session.vault_path) / contact.path))
+    open_in_editor(open_vault(session.vault_path) / contact.path)
 
 
 @cli.command()

@@ -61,3 +61,7 @@ class GitError(MdfollowError):
 
 class NotATerminal(MdfollowError):
     """An interactive command was run without a terminal to talk to (a pipe, a script, CI)."""
+
+
+class EditorFailed(MdfollowError):
+    """The editor ($VISUAL, $EDITOR) could not be started, or said it failed."""

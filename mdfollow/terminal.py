@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .clipboard import copy_with_tool, osc52
-from .errors import MdfollowError
+from .errors import EditorFailed, MdfollowError
 from .review import Review, fit, help_lines, screen
 
 
@@ -136,8 +136,16 @@ def _draft(review: Review) -> str:
 
 
 def _edit(review: Review) -> str:
-    click.edit(filename=str(Path(review.vault, review.card.contact.path)))
+    open_in_editor(Path(review.vault, review.card.contact.path))
     return review.reread()
+
+
+def open_in_editor(path: Path) -> None:
+    """$VISUAL, else $EDITOR, else the system's default editor, on the note."""
+    try:
+        click.edit(filename=str(path))
+    except click.ClickException as error:
+        raise EditorFailed(f"{error.message}; set VISUAL or EDITOR to an editor that works") from None
 
 
 def _close(review: Review) -> str:

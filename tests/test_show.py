@@ -101,3 +101,8 @@ def test_edit_opens_the_note_in_the_editor(tmp_path: Path) -> None:
     after = (root / "People" / "Grace Okafor.md").read_bytes()
     assert after == (SAMPLE / "People" / "Grace Okafor.md").read_bytes() + b"- 2026-11-27 edited\n"
     assert run("edit", "nobody-at-all", root=root).exit_code == 4
+    broken = run("edit", "grace", root=root, env={"VISUAL": str(tmp_path / "no-such-editor"), "EDITOR": ""})
+    assert broken.exit_code == 2 and broken.stdout == ""
+    said = broken.stderr.splitlines()[-1]  # after the sample vault's own warnings
+    assert said.startswith(f"mdfollow: error: {tmp_path / 'no-such-editor'}: Editing failed")
+    assert said.endswith("; set VISUAL or EDITOR to an editor that works")
