@@ -22,6 +22,7 @@ from .edit import log_interaction, set_fields, tick_task
 from .errors import EditRefused, InvalidValue
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp
+from .outcome import after_edit
 from .vault import read_for_edit, replace_note
 
 Action = Literal["followed up", "pinged", "snoozed", "kept", "closed"]
@@ -137,14 +138,20 @@ class Review:
 
     def _log(self, note: str, *, replied: bool) -> str:
         contact = self.card.contact
-        words = " ".join(note.split()) or ("talked" if replied else "followed up, no reply yet")
+        words = " ".join(note.split()) or ("in touch" if replied else "no reply yet")  # as `log`
         entry = f"- {self.today.isoformat()} {words}"
         follow_up = schedule.current(contact, self.config)
         closes = not replied and follow_up is not None and follow_up.kind == "break-up"
-        said = f"Logged {entry[2:]} — {contact.name}{' (last try: closed)' if closes else ''}"
-        return self._write("followed up" if replied else "pinged", contact.path, said,
-                           lambda text: log_interaction(text, contact.path, self.config, on=self.today,
-                                                        entry=entry, replied=replied, closes=closes))
+        edits: list[tuple[str, str]] = []
+
+        def record(text: str) -> str:
+            edits.append((text, log_interaction(text, contact.path, self.config, on=self.today,
+                                                entry=entry, replied=replied, closes=closes)))
+            return edits[-1][1]
+
+        said = self._write("followed up" if replied else "pinged", contact.path,
+                           f"Logged {entry[2:]} — {contact.name}", record)
+        return "\n".join([said, *after_edit(*edits[-1], contact.path, self.config)])
 
     def snooze(self, until: str) -> str:
         """Put off their follow-up; promises and birthdays are never snoozed."""

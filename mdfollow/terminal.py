@@ -1,179 +1,133 @@
-"""The keys and prompts of `mdfollow review`, on a plain terminal through click.
+"""What a terminal shows: colour or not, tables that fit its width, the broken-notes summary.
 
-One key, no Enter (`click.getchar`); a line where a note or a date is asked for
-(`click.prompt`). Nothing takes the screen over: each person's screen is printed below
-the last, so the scrollback keeps a record of the session, and it works the same over
-SSH, in tmux and in a pseudo-terminal under test.
+Pure but for `progress` and `width`: each takes what it decides on as arguments (the
+environment, the width, the problems) and returns text or a choice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
-import click
+from .model import Problem
 
-from .clipboard import copy_with_tool, osc52
-from .errors import EditorFailed, MdfollowError
-from .review import Review, fit, help_lines, screen
+COLOR_CHOICES = ("auto", "always", "never")
+T = TypeVar("T")
 
 
-def run(review: Review, *, commit: bool) -> bool:
-    """The session until the list is done, `q`, Ctrl-C or Ctrl-D; False when interrupted.
+def color(choice: str, environ: Mapping[str, str]) -> bool | None:
+    """`--color`: True or False forces it; None leaves it to click (colour on a terminal only).
 
-    A note is written in one atomic rename, so an interrupt leaves it untouched or
-    fully written; the summary (and the commit) still follow.
+    `auto` honours NO_COLOR (no-color.org: set and not empty) and TERM=dumb.
     """
-    interrupted = False
-    try:
-        while _people(review) and _last_chance(review):
-            pass
-    except (KeyboardInterrupt, EOFError):
-        interrupted = True
-        click.echo()
-    click.echo(review.summary())
-    if commit:
-        click.echo(review.commit())
-    return not interrupted
-
-
-def _last_chance(review: Review) -> bool:
-    """Everyone is done: one more key, so the last change can still be undone."""
-    if not review.done:
-        click.echo("That's everyone due.")
+    if choice == "always":
+        return True
+    if choice == "never" or environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
         return False
-    click.echo("That's everyone due. u undoes the last change; any other key finishes ", nl=False)
-    key = click.getchar()
-    click.echo(_printable(key))
-    if key != "u":
-        return False
-    click.echo(fit(_undo(review)))
-    return True
-
-
-def _people(review: Review) -> bool:
-    """Screen after screen until the list is done (True) or `q` (False)."""
-    shown = False
-    while not review.finished:
-        if not shown:
-            click.echo()
-            click.echo("\n".join(screen(review)))
-            shown = True
-        click.echo("> ", nl=False)
-        key = click.getchar()
-        click.echo(_printable(key))
-        if key == "q":
-            return False
-        action = _ACTIONS.get(key)
-        if action is None:
-            click.echo(f"No action on {_printable(key)!r}: ? shows the keys.")
-            continue
-        before = (review.position, review.card.items)
-        try:
-            said = action(review)
-        except MdfollowError as error:
-            said = f"mdfollow: error: {error}"
-        if said:
-            click.echo("\n".join(fit(line) for line in said.splitlines()))
-        shown = not review.finished and (review.position, review.card.items) == before
-    return True
-
-
-def _printable(key: str) -> str:
-    return {" ": "space", "\r": "Enter", "\n": "Enter"}.get(key, key if key.isprintable() else "?")
-
-
-def _next(review: Review) -> str | None:
-    review.next()
     return None
 
 
-def _help(review: Review) -> str:
-    return "\n".join(help_lines())
+def width() -> int:
+    """The terminal's columns (COLUMNS first); 80 when there is no terminal to ask."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
 
 
-def _log(review: Review) -> str:
-    return review.log(_ask("What happened (Enter for none)"))
+def columns(text: str) -> int:
+    """Columns on a terminal: CJK and emoji take two."""
+    if text.isascii():  # nearly every cell, measured in C
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch)
+               else 1 for ch in text)
 
 
-def _ping(review: Review) -> str:
-    return review.ping()
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, fit: int | None = None,
+          shrink: Sequence[int] = ()) -> list[str]:
+    """Rows of cells padded into columns. With `fit`, the `shrink` columns (in that order)
+    give up width, down to a few characters each, their cells cut with `…`."""
+    widths = [max(columns(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
+    if fit is not None:
+        excess = sum(widths) + 2 * (len(widths) - 1) - fit
+        for index in shrink:
+            floor = min(widths[index], max(columns(headers[index]), 8))
+            take = max(0, min(excess, widths[index] - floor))
+            widths[index] -= take
+            excess -= take
+    return [_row(cells, widths) for cells in (headers, *rows)]
 
 
-def _snooze(review: Review) -> str:
-    return review.snooze(_ask("Snooze until (1w, 2w, YYYY-MM-DD; Enter = 1w)"))
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    cut = [_cut(cell, width) for cell, width in zip(cells, widths, strict=False)]
+    return "  ".join(cell + " " * (width - columns(cell)) for cell, width in zip(cut, widths, strict=False)
+                     ).rstrip()
 
 
-def _tick(review: Review) -> str | None:
-    promises = review.card.contact.promises
-    if not promises:
-        return f"{review.card.contact.name} has no open promise."
-    for number, promise in enumerate(promises, 1):
-        click.echo(fit(f"  {number}. {promise.text} (due {promise.due.isoformat()}, {promise.source})"))
-    if len(promises) > 9:
-        answer = _ask(f"Tick which promise (1-{len(promises)}; Enter for none)")
-    else:
-        click.echo(f"Tick which promise? 1-{len(promises)} (any other key: none) ", nl=False)
-        answer = click.getchar()
-        click.echo(_printable(answer))
-    if not answer.isdigit() or not 1 <= int(answer) <= len(promises):
-        return "Nothing ticked."
-    return review.tick(int(answer))
+def _cut(cell: str, width: int) -> str:
+    if columns(cell) <= width:
+        return cell
+    if cell.isascii():
+        return cell[:width - 1].rstrip() + "…"
+    used = 0
+    for index, char in enumerate(cell):
+        used += columns(char)
+        if used > width - 1:
+            return cell[:index].rstrip() + "…"
+    return cell
 
 
-def _draft(review: Review) -> str:
-    text = review.draft()
-    click.echo(text.rstrip("\n"))
-    click.echo("y copies it · any other key goes back ", nl=False)
-    key = click.getchar()
-    click.echo(_printable(key))
-    if key != "y":
-        return "Not copied."
-    if copy_with_tool(text):
-        return "Copied to the clipboard."
-    click.echo(osc52(text), nl=False)
-    return "Sent to the terminal's clipboard (OSC 52)."
+def progress(items: list[T], label: str, *, least: int = 500) -> Iterator[T]:
+    """A progress bar on stderr while a long list is worked through (a terminal only)."""
+    import sys
+
+    import click
+
+    if len(items) < least:
+        yield from items
+        return
+    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+        yield from bar
 
 
-def _edit(review: Review) -> str:
-    open_in_editor(Path(review.vault, review.card.contact.path))
-    return review.reread()
+# --- broken notes -----------------------------------------------------------------------
+
+NAMED = 3  # broken notes named on every run; `check` lists them all
+
+_KINDS = (  # what an error message says the problem is: (pattern, one, many)
+    (r"broken YAML", "broken YAML block", "broken YAML blocks"),
+    (r"never closed", "unclosed front matter", "unclosed front matters"),
+    (r"impossible date", "impossible date", "impossible dates"),
+    (r"not a date", "date that is not a date", "dates that are not dates"),
+    (r"cadence", "unknown cadence", "unknown cadences"),
+    (r"cannot read", "unreadable file", "unreadable files"),
+    (r"UTF-8", "file that is not UTF-8", "files that are not UTF-8"),
+)
 
 
-def open_in_editor(path: Path) -> None:
-    """$VISUAL, else $EDITOR, else the system's default editor, on the note."""
-    try:
-        click.edit(filename=str(path))
-    except click.ClickException as error:
-        raise EditorFailed(f"{error.message}; set VISUAL or EDITOR to an editor that works") from None
+def broken_notes(problems: Iterable[Problem], skipped: Iterable[str]) -> list[str]:
+    """The warnings every command prints about a vault: up to NAMED notes too broken to read,
+    how many more there are, and what the other errors are."""
+    skipped = set(skipped)
+    problems = list(problems)
+    broken = [p for p in problems if p.path in skipped]
+    lines = [f"{p.path}:{p.line}: {p.message}" for p in broken[:NAMED]]
+    if len(broken) > NAMED:
+        lines.append(f"and {len(broken) - NAMED} more: run `mdfollow check`")
+    others = [p for p in problems if p.severity == "error" and p.path not in skipped]
+    if others:
+        more = "more " if broken else ""
+        noun = "error" if len(others) == 1 else "errors"
+        lines.append(f"{len(others)} {more}{noun} in the vault ({_kinds(others)}): run `mdfollow check`")
+    return lines
 
 
-def _close(review: Review) -> str:
-    name = review.card.contact.name
-    click.echo(f"Close {name}? No more follow-ups; promises still stand. y to confirm ", nl=False)
-    key = click.getchar()
-    click.echo(_printable(key))
-    return review.close() if key == "y" else f"{name} stays open."
-
-
-def _back(review: Review) -> str | None:
-    return review.back()
-
-
-def _undo(review: Review) -> str:
-    try:
-        return review.undo()
-    except MdfollowError as error:
-        return f"mdfollow: error: {error}"
-
-
-def _ask(question: str) -> str:
-    """A line of text; the question goes to stdout with the screen (input() would use stderr)."""
-    click.echo(f"{question}: ", nl=False)
-    return input()
-
-
-_ACTIONS: dict[str, Callable[[Review], str | None]] = {
-    "l": _log, "p": _ping, "s": _snooze, "t": _tick, "d": _draft, "e": _edit, "c": _close,
-    "n": _next, " ": _next, "b": _back, "u": _undo, "?": _help,
-}
+def _kinds(problems: Sequence[Problem]) -> str:
+    counts: dict[tuple[str, str], int] = {}
+    for problem in problems:
+        kind = next(((one, many) for pattern, one, many in _KINDS if re.search(pattern, problem.message)),
+                    ("other problem", "other problems"))
+        counts[kind] = counts.get(kind, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: -item[1])
+    return ", ".join(f"{count} {one if count == 1 else many}" for (one, many), count in ordered)

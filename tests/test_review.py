@@ -80,10 +80,12 @@ def test_a_ping_counts_a_try_and_a_last_unanswered_try_closes(vault: Path) -> No
     review.next()
     review.next()
     assert review.card.contact.name == "Martin Kowalski"
-    assert review.ping() == "Logged 2026-11-27 followed up, no reply yet — Martin Kowalski (last try: closed)"
+    assert review.ping() == ("Logged 2026-11-27 no reply yet — Martin Kowalski\nThat was the last try: "
+                             "Martin Kowalski is closed. `mdfollow reopen 'Martin Kowalski'` to follow "
+                             "up again.")
     text = note(vault, "Martin Kowalski").decode()
     assert "attempts: 7\n" in text and "status: closed\n" in text
-    assert text.endswith("## Log\n- 2026-11-27 followed up, no reply yet\n")
+    assert text.endswith("## Log\n- 2026-11-27 no reply yet\n")
 
 
 def test_snooze_is_a_week_unless_told_and_bad_input_writes_nothing(vault: Path) -> None:

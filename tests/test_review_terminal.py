@@ -53,7 +53,8 @@ def test_log_ping_snooze_tick_undo_quit(vault: Path) -> None:
     child.expect_exact("Logged 2026-11-27 caught up on her trip — Yuki Tanaka")
     child.expect_exact("── Rosa Delgado ")
     child.send("p")
-    child.expect_exact("Logged 2026-11-27 followed up, no reply yet — Rosa Delgado")
+    child.expect_exact("Logged 2026-11-27 no reply yet — Rosa Delgado")
+    child.expect_exact("1 unanswered in a row; the last try comes after 6.")
     child.expect_exact("── Martin Kowalski ")
     child.send("s")
     child.expect_exact("Snooze until (1w, 2w, YYYY-MM-DD; Enter = 1w): ")
@@ -89,7 +90,7 @@ def test_log_ping_snooze_tick_undo_quit(vault: Path) -> None:
     before, after = changed["People/Rosa Delgado.md"]
     assert after == before.replace(b"last-contact: 2026-02-30\ncadence: fortnite\n",
                                    b"last-contact: 2026-11-27\ncadence: fortnite\nattempts: 1\n") + \
-        b"\n## Log\n- 2026-11-27 followed up, no reply yet\n"
+        b"\n## Log\n- 2026-11-27 no reply yet\n"
     before, after = changed["People/Martin Kowalski.md"]
     assert after == before.replace(b"attempts: 6\n", b"attempts: 6\nsnooze-until: 2026-12-04\n")
 
