@@ -3,14 +3,13 @@
 `Review` is the session as a state machine: which person is on screen, what each action
 does to the notes, what can be undone and what the summary says. It writes through the
 same surgical edits (`edit.py`) and checked, atomic writes (`vault.py`) as the commands,
-and knows nothing of a terminal, so tests drive it directly; `terminal.py` reads the keys.
+and knows nothing of a terminal, so tests drive it directly; `interactive.py` reads the keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from .errors import EditRefused, InvalidValue
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp
 from .outcome import after_edit
+from .terminal import columns
 from .vault import read_for_edit, replace_note
 
 Action = Literal["followed up", "pinged", "snoozed", "kept", "closed"]
@@ -291,7 +291,7 @@ def screen(review: Review) -> list[str]:
     contact, today = card.contact, review.today
     number = f" {review.order.index(contact.path) + 1} of {len(review.order)} "
     title = f"── {contact.name} "
-    lines = [title + "─" * max(3, WIDTH - _width(title) - _width(number) - 2) + number + "──",
+    lines = [title + "─" * max(3, WIDTH - columns(title) - columns(number) - 2) + number + "──",
              contact.path + (f" · #{', #'.join(contact.tags)}" if contact.tags else "")]
     lines += _labelled("Due", _at_most(5, [f"{_late(item, today):<9} {item.kind:<9} {item.title}"
                                            for item in card.items]) or ["nothing now"])
@@ -345,16 +345,12 @@ def help_lines() -> list[str]:
 
 def fit(line: str, width: int = WIDTH) -> str:
     """Cut to `width` terminal columns (wide characters take two), with `…` when cut."""
-    if _width(line) <= width:
+    if columns(line) <= width:
         return line
     out = ""
     for char in line:
-        if _width(out + char) > width - 1:
+        if columns(out + char) > width - 1:
             break
         out += char
     return out + "…"
 
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch)
-               else 1 for ch in text)
