@@ -36,6 +36,9 @@ class Exported:
     events: int
 
 SCHEMA = 3
+#: Raised when the same bytes come to parse differently (2: YAML aliases are refused),
+#: so parses kept by older code are dropped quietly, as for new spellings.
+PARSER = 2
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def default_location(vault: Path) -> Path:
 
 def fingerprint(spellings: Mapping[str, str]) -> str:
     """What a note's parse depends on besides its bytes: the code and the field spellings."""
-    data = repr((SCHEMA, __version__, sorted(spellings.items())))
+    data = repr((SCHEMA, PARSER, __version__, sorted(spellings.items())))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
