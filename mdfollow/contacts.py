@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -352,7 +353,7 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
     by_path = _by_path(contacts, name)
     if by_path is not None:
         return by_path
-    key = " ".join(name.split()).casefold()
+    key = _name_key(name)
     found = [c for c in contacts if key in _names(c)]
     if not found:
         words = key.split()
@@ -365,8 +366,9 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
                               "or the note's path.")
     import difflib  # only a name nobody answers to needs it
 
-    known = {n: c.name for c in contacts for n in _names(c)}
-    close = {known[n]: None for n in difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)}
+    known = {_accents_folded(n): c.name for c in contacts for n in _names(c)}
+    close = {known[n]: None for n in difflib.get_close_matches(_accents_folded(key), list(known), n=3,
+                                                                 cutoff=0.6)}
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ContactNotFound(f"no contact called {name!r}.{hint}")
 
@@ -433,8 +435,18 @@ def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
 
 
 def _names(contact: Contact) -> set[str]:
-    return {" ".join(n.split()).casefold()
-            for n in (contact.name, _stem(contact.path), *contact.aliases)}
+    return {_name_key(n) for n in (contact.name, _stem(contact.path), *contact.aliases)}
+
+
+def _name_key(name: str) -> str:
+    """Names compare as people read them: any case, accents composed or not (macOS file
+    names and some address books decompose `é` into `e` and an accent)."""
+    return unicodedata.normalize("NFC", " ".join(name.split()).casefold())
+
+
+def _accents_folded(name: str) -> str:
+    """For suggestions only: `chloe` is close to `chloé`."""
+    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
 
 
 def _word_prefixes(words: list[str], name: str) -> bool:
