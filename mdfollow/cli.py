@@ -833,7 +833,12 @@ def help_command(ctx: click.Context, topic: str | None) -> None:
     if command is not None:
         click.echo(command.get_help(click.Context(command, info_name=topic, parent=ctx.parent)))
         return
-    click.echo_via_pager(page(topic))
+    text = page(topic)
+    # a pager only for a person: click 8.4 closes a stdout that is not a terminal after paging
+    if sys.stdout.isatty():
+        click.echo_via_pager(text)
+    else:
+        click.echo(text)
 
 
 # --- the live vault ---------------------------------------------------------------------
