@@ -7,15 +7,18 @@ import json
 import os
 import pickle
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from mdfollow import vault as vault_module
-from mdfollow.cache import Entry, Index, default_location, fingerprint, load_note
+from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint, load_note
+from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.contacts import Vault, build_vault
 from mdfollow.fields import Interval, spelling_table
@@ -119,8 +122,9 @@ def test_a_damaged_index_costs_a_warning_and_a_rebuild(vault: Path, parses: list
                 db.execute("UPDATE notes SET note = x'00ff' WHERE path = 'People/P3.md'")
     parses.clear()
     assert load(vault, warnings) == first
-    if damage == "bad value":
-        assert parses == ["People/P3.md"] and warnings == []
+    if damage == "bad value":  # its checksum no longer fits: read again, said once
+        assert parses == ["People/P3.md"]
+        assert len(warnings) == 1 and "checksum mismatch" in warnings[0]
     else:
         assert len(parses) == 5
         assert len(warnings) == 1 and "unusable" in warnings[0] and "rebuilding it" in warnings[0]
@@ -178,7 +182,7 @@ def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list
     assert parses == ["People/P1.md"]
     assert changed.contacts[0].last_contact == dt.date(2026, 11, 11)
     with sqlite3.connect(default_location(vault)) as db:
-        db.execute("UPDATE vaults SET value = x'00'")
+        db.execute("UPDATE vaults SET value = x'00', sum = ?", (checksum(b"\0"),))  # can't be read back
     assert load(Config()) == changed
 
 
@@ -308,3 +312,147 @@ def test_a_damaged_kept_state_means_building_again(vault: Path, builds: list[int
         assert builds == [5, 5, 5]  # built again, not patched from a state it cannot read
     finally:
         db.close()
+
+
+# --- the index never makes answers wrong ----------------------------------------------------
+
+
+def flip(blob: bytes, old: bytes, new: bytes) -> bytes:
+    """A damaged value that still unpickles: one name changed, as a flipped bit can."""
+    assert len(old) == len(new) and blob.count(old) >= 1
+    return blob.replace(old, new, 1)
+
+
+def test_a_flipped_bit_in_a_kept_value_is_a_miss_with_one_warning(vault: Path) -> None:
+    warnings: list[str] = []
+    db = index(vault, warnings)
+    try:
+        first = load_vault(vault, Config(), db)
+    finally:
+        db.close()
+    with sqlite3.connect(default_location(vault)) as raw:
+        kept = raw.execute("SELECT value FROM vaults").fetchone()[0]
+        raw.execute("UPDATE vaults SET value = ?", (flip(kept, b"People/P3.md", b"People/Q3.md"),))
+        note = raw.execute("SELECT note FROM notes WHERE path = 'People/P4.md'").fetchone()[0]
+        raw.execute("UPDATE notes SET note = ? WHERE path = 'People/P4.md'",
+                    (flip(note, b"People/P4.md", b"People/Q4.md"),))
+    assert pickle.loads(flip(kept, b"People/P3.md", b"People/Q3.md")) != first  # a wrong answer, unchecked
+    db = index(vault, warnings)
+    try:
+        again = load_vault(vault, Config(), db)
+    finally:
+        db.close()
+    assert again == first
+    assert len(warnings) == 1 and "checksum mismatch" in warnings[0]
+
+
+class Planted:
+    """What an attacker would put in an index: unpickling it runs code (here: makes a file)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch.__get__(self.marker), ())  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("how", ["writable by others", "another owner"])
+def test_nothing_is_unpickled_from_a_folder_others_could_have_written(
+        vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    first = load(vault, [])
+    marker = tmp_path / "code ran"
+    blob = pickle.dumps([Planted(marker)])
+    assert not marker.exists()
+    with sqlite3.connect(default_location(vault)) as raw:
+        raw.execute("UPDATE notes SET note = ?, sum = ?", (blob, checksum(blob)))
+    if how == "writable by others":
+        default_location(vault).parent.chmod(0o777)
+    else:
+        monkeypatch.setattr(os, "getuid", lambda: default_location(vault).parent.stat().st_uid + 1)
+    warnings: list[str] = []
+    assert load(vault, warnings) == first
+    assert not marker.exists()
+    if how == "writable by others":  # made private again, and emptied: the next run may use it
+        assert len(warnings) == 1 and "emptied it and made it private" in warnings[0]
+        assert stat.S_IMODE(default_location(vault).parent.stat().st_mode) == 0o700
+        assert len(index(vault, warnings).entries()) == 5
+    else:
+        assert len(warnings) == 1 and "belongs to another user" in warnings[0]
+
+
+def test_the_index_folder_and_files_are_private(vault: Path, isolated_cache: Path) -> None:
+    isolated_cache.chmod(0o755)  # the cache home as most systems make it
+    load(vault, [])
+    location = default_location(vault)
+    assert stat.S_IMODE(location.parent.stat().st_mode) == 0o700
+    files = [p for p in location.parent.iterdir() if p.name.startswith("index.sqlite")]
+    assert files and {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
+    location.chmod(0o644)  # an index made before: made private on the next run
+    location.parent.chmod(0o755)
+    load(vault, [])
+    assert stat.S_IMODE(location.stat().st_mode) == 0o600
+    assert stat.S_IMODE(location.parent.stat().st_mode) == 0o700
+
+
+STALE = ["--today", "2026-11-22", "stale", "--since", "1d", "--json"]
+
+
+def test_an_index_path_that_is_a_folder_means_running_without_it(vault: Path) -> None:
+    default_location(vault).mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *STALE])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 5
+    assert result.stderr.count("warning") == 1 and "reading without it" in result.stderr
+
+
+def test_a_read_only_index_means_running_without_it(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a read-only folder or file makes it (root ignores modes, so SQLite is told instead)."""
+    load(vault, [])
+    (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+    os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+    real = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda location, **options: real(
+        f"file:{location}?mode=ro", uri=True, **options))
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *STALE])
+    assert result.exit_code == 0, result.output
+    assert [c["last_contact"] for c in json.loads(result.stdout)][-1] == "2026-11-02"
+    assert result.stderr.count("warning") == 1 and "reading without it" in result.stderr
+
+
+HOLD_THE_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("DELETE FROM meta WHERE key = 'nothing'")
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_writer_holding_the_lock_neither_stalls_nor_worries_anyone(vault: Path, parses: list[str]) -> None:
+    """Readers read on (WAL); a run that would write skips keeping its work, silently."""
+    load(vault, [])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, str(default_location(vault))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        warnings: list[str] = []
+        parses.clear()
+        db = index(vault, warnings)
+        try:
+            warm = load_vault(vault, Config(), db)
+        finally:
+            db.close()
+        assert parses == [] and warnings == []  # read from the index while it was locked
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+        db = index(vault, warnings)
+        try:
+            changed = load_vault(vault, Config(), db)
+        finally:
+            db.close()
+        assert warnings == [] and parses == ["People/P2.md"]
+        assert changed == load_vault(vault, Config()) != warm
+        assert holder.poll() is None  # all this while the other process held the lock
+    finally:
+        holder.communicate("")
