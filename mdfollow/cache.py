@@ -31,7 +31,7 @@ from .state import vault_id
 if TYPE_CHECKING:
     from .feed import Rendered  # not imported at run time: icalendar is heavy
 
-SCHEMA = 4
+SCHEMA = 5
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
 _KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
 

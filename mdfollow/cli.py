@@ -24,7 +24,7 @@ import click
 from . import __version__, schedule
 from .cache import Index, default_location, fingerprint
 from .config import Config
-from .contacts import Vault, find_contact
+from .contacts import Vault, find_contact, timeline
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -46,6 +46,7 @@ from .vault import (
     load_vault,
     open_vault,
     read_for_edit,
+    read_note,
     replace_note,
     write_atomic,
 )
@@ -653,7 +654,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     contact = _find(session, name)
     vault = open_vault(session.vault_path)
     rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
-             "source": i.source} for i in contact.interactions]
+             "source": i.source} for i in timeline(contact, read_note(vault, contact.path, session.config))]
     rows += [{"date": c.date.isoformat(), "kind": "git",
               "text": f"{c.field}: {c.old or '(none)'} → {c.new or '(none)'}",
               "source": f"{c.commit} {c.subject}"}

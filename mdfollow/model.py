@@ -138,7 +138,7 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     latest_log: str | None = None  # the latest dated line of the note's own log
-    interactions: tuple[Interaction, ...] = ()  # newest first
+    interactions: tuple[Interaction, ...] = ()  # the notes that link them, newest first (see `timeline`)
     company: str | None = None
     met_at: str | None = None  # where you met
 
