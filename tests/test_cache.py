@@ -6,15 +6,19 @@ import datetime as dt
 import json
 import os
 import pickle
+import random
 import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdfollow import vault as vault_module
 from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint, load_note
@@ -26,6 +30,27 @@ from mdfollow.model import Note
 from mdfollow.vault import load_vault, refresh_notes
 
 from .factories import write_vault
+
+# Each path's versions (None: deleted): people with names, aliases and logs, daily notes
+# linking them by name, alias or folder, a promise in a note that is no one's.
+EDIT_PATHS: list[tuple[str, str | None]] = [
+    *(("People/Jane Doe.md", text) for text in (
+        "---\nname: Jane Doe\naliases: [J]\ncadence: 30d\nlast-contact: 2026-09-01\n---\n- 2026-10-02 call\n",
+        "---\nname: Jane Doe\naliases: [J]\ncadence: 30d\n---\n- [ ] call [[Sam]] 📅 2026-11-30\n",
+        "---\nname: Jane Doe\naliases: [J]\nnext-due: 2026-12-02\n---\nmet [[Sam]]\n",
+        "---\nname: Janet\ncadence: 2w\nlast-contact: 2026-10-05\n---\n", None)),
+    *(("People/Sam.md", text) for text in (
+        "---\ncadence: 30d\nlast-contact: 2026-08-01\n---\n",
+        "---\nnext-due: 2026-12-01\n---\n- 2026-11-11 coffee\n- [ ] ask [[J]] 📅 2026-11-29\n",
+        "---\ncadence: 1w\n---\n- [ ] send the deck 📅 2026-11-28\n",
+        "---\naliases: [J]\ncadence: [30d\n---\n", None)),
+    *(("Daily/2026-11-01.md", text) for text in (
+        "met [[J]]\n", "met [[Sam]] and [[People/Jane Doe]]\n", "- [x] met [[Janet]]\n",
+        "met [[Sam]]\n- [ ] call [[J]] 📅 2026-12-03\n", None)),
+    *(("Daily/2026-11-03.md", text) for text in ("met [[Jane Doe]]\n", "met [[Nobody]]\n", None)),
+    *(("Notes/Idea.md", text) for text in ("- [ ] send [[Sam]] the deck 📅 2026-11-25\n",
+                                           "- [ ] send [[Jane Doe]] a card 📅 2026-11-26\n", None)),
+]
 
 OLD = 1_600_000_000  # seconds: long enough ago that the mtime can be trusted
 
@@ -456,3 +481,34 @@ def test_a_writer_holding_the_lock_neither_stalls_nor_worries_anyone(vault: Path
         assert holder.poll() is None  # all this while the other process held the lock
     finally:
         holder.communicate("")
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted({path for path, _ in EDIT_PATHS})), st.integers(0, 5),
+                          st.integers(0, 4).map(bool)), min_size=1, max_size=16),
+       st.randoms(use_true_random=False))
+@settings(max_examples=80)
+def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
+        steps: list[tuple[str, int, bool]], rng: random.Random) -> None:
+    """Random saves (settled or just now) and deletions on disk, each followed by a run through
+    the index (kept vault, patch or build) and one without: the same vault every time."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "v"
+        root.mkdir()
+        location = Path(folder) / "cache" / "index.sqlite"
+        for step, (path, choice, settled) in enumerate(steps):
+            texts = [text for p, text in EDIT_PATHS if p == path]
+            text = texts[choice] if choice < len(texts) else None
+            target = root / path
+            if text is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.parent.mkdir(exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+                if settled:
+                    os.utime(target, (OLD + step, OLD + step))
+            for _ in range(rng.randrange(1, 3)):  # a second run starts from what the first kept
+                db = Index(location, fingerprint(Config().spellings), pytest.fail)
+                try:
+                    assert load_vault(root, Config(), db) == load_vault(root, Config())
+                finally:
+                    db.close()
