@@ -134,12 +134,12 @@ class Index:
         self.warn(f"the index at {self.location} is unusable: {why}; rebuilding it")
 
     def _failed(self, error: sqlite3.Error, doing: str) -> None:
-        """Stop using the index after an error: a lock taken by another process says nothing."""
-        if self.db is not None:
+        """A lock taken by another process skips this read or write, silently (a watcher keeps
+        its index for the next one); any other error ends the use of the index, with a word."""
+        if self.db is not None and not _busy(error):
             self.db.close()
             self.db = None
-            if not _busy(error):
-                self.warn(f"cannot {doing} the index at {self.location} ({error}); reading without it")
+            self.warn(f"cannot {doing} the index at {self.location} ({error}); reading without it")
 
     def _damaged(self) -> None:
         if not self._damage_said:

@@ -479,8 +479,17 @@ def test_a_writer_holding_the_lock_neither_stalls_nor_worries_anyone(vault: Path
         assert warnings == [] and parses == ["People/P2.md"]
         assert changed == load_vault(vault, Config()) != warm
         assert holder.poll() is None  # all this while the other process held the lock
-    finally:
+        db = index(vault, warnings)  # a long run (the watcher) keeps its index for later writes
+        note = Note("People/P9.md", {}, (), (), (), (), is_contact=False)
+        db.update([(note, 1, OLD)], [])
+        assert "People/P9.md" not in db.entries() and warnings == []
         holder.communicate("")
+        db.update([(note, 1, OLD)], [])
+        assert "People/P9.md" in db.entries()
+        db.close()
+    finally:
+        if holder.poll() is None:
+            holder.communicate("")
 
 
 @given(st.lists(st.tuples(st.sampled_from(sorted({path for path, _ in EDIT_PATHS})), st.integers(0, 5),
