@@ -11,6 +11,7 @@ notes when it is installed (`pip install obsidiantools`). See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import shutil
@@ -30,13 +31,15 @@ from mdfollow.cache import Index, fingerprint
 from mdfollow.config import Config
 from mdfollow.contacts import Vault
 from mdfollow.links import Links
-from mdfollow.vault import load_feed, load_vault
+from mdfollow.publish import export_feed
+from mdfollow.vault import load_vault
 
 sys.path.insert(0, str(Path(__file__).parent))
 from make_vault import make_vault
 
 OUT = Path(__file__).resolve().parent / "out"
 TODAY = ["--today", "2026-11-22"]
+BENCH_DAY = dt.date(2026, 11, 22)
 # The child's own high-water mark: getrusage() would also count this (large) parent, whose
 # memory a forked child carries until it execs.
 PEAK_RSS = ("import atexit, runpy, sys; atexit.register(lambda: sys.stderr.write(next("
@@ -176,7 +179,7 @@ def export(vault: Path, config: Config, cache: Path, links: Links) -> bytes:
     """What `mdfollow export` does, in process: the vault and its feed through the index."""
     index = Index(cache / "index.sqlite", fingerprint(config.spellings), print)
     try:
-        return load_feed(vault, config, links, index)[1]
+        return export_feed(vault, config, links, BENCH_DAY, index)[1].data
     finally:
         index.close()
 

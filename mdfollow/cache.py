@@ -37,6 +37,15 @@ _KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: 
 
 
 @dataclass(frozen=True)
+class Exported:
+    """What an export made: the feed, the budget's warning ("" if none), its event count."""
+
+    data: bytes
+    warning: str
+    events: int
+
+
+@dataclass(frozen=True)
 class Entry:
     size: int
     mtime_ns: int
@@ -220,13 +229,13 @@ class Index:
     def store_rendered_events(self, key: str, rendered: Rendered) -> None:
         self._keep("feeds", key, dict(rendered))
 
-    def feed(self, key: str) -> bytes | None:
-        """The feed exported last time, if `key` (its vault, config, links, renderer) still fits."""
+    def feed(self, key: str) -> Exported | None:
+        """The feed exported last time, if `key` (its vault, config, day, feed state…) still fits."""
         found = self._kept("exports", key)
-        return found if isinstance(found, bytes) else None
+        return found if isinstance(found, Exported) else None
 
-    def store_feed(self, key: str, data: bytes) -> None:
-        self._keep("exports", key, data)
+    def store_feed(self, key: str, exported: Exported) -> None:
+        self._keep("exports", key, exported)
 
     def _kept(self, table: str, key: str) -> object:
         if self.db is None:

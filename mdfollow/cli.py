@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__, schedule
-from .cache import Index, default_location, fingerprint
+from .cache import Exported, Index, default_location, fingerprint
 from .config import Config
 from .contacts import Vault, find_contact, timeline
 from .drafts import KINDS, kind_for, render, values_for
@@ -42,7 +42,6 @@ from .vault import (
     create_note,
     default_feed_path,
     load_config,
-    load_feed,
     load_vault,
     open_vault,
     read_for_edit,
@@ -85,6 +84,7 @@ class Session:
     config_path: Path | None
     today: dt.date
     use_cache: bool = True
+    pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
     quiet_skips: bool = field(default=False)
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
 
@@ -116,10 +116,13 @@ class Session:
         return self._read(lambda root, index: _twice(
             load_vault(root, self.config, index, self._before_parsing)))
 
-    def feed(self) -> bytes:
-        """The calendar feed (the vault read as by `load`)."""
-        return self._read(lambda root, index: load_feed(
-            root, self.config, _links(self.config, root.resolve()), index, self._before_parsing))
+    def feed(self) -> Exported:
+        """The calendar feed on `today`, after the feed state kept from the last one (saved)."""
+        from .publish import export_feed
+
+        return self._read(lambda root, index: export_feed(
+            root.resolve(), self.config, _links(self.config, root.resolve()), self.today, index,
+            self._before_parsing))
 
     def _read(self, read: Callable[[Path, Index | None], tuple[Vault, T]]) -> T:
         """What `read` makes of the vault through its index; broken notes named once on stderr."""
@@ -238,7 +241,8 @@ class _Group(click.Group):
 def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
         config_path: Path | None, no_cache: bool) -> None:
     """Follow up with people, straight from the Markdown notes you keep about them."""
-    ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache)
+    ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache,
+                      pinned=today is not None)
 
 
 @cli.command()
@@ -316,10 +320,13 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
 def export(session: Session, output: Path | None) -> None:
     """Write the calendar feed (.ics) of every follow-up, promise and birthday.
 
-    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). The
-    same vault always gives the same bytes, whatever the day; the write is atomic.
+    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). It holds
+    today and the next [feed] ahead days; an unchanged event keeps its bytes. The write is atomic.
     """
-    data = session.feed()
+    made = session.feed()
+    if made.warning:
+        _warn(made.warning)
+    data = made.data
     root = open_vault(session.vault_path).resolve()
     if output is not None and str(output) == "-":
         click.echo(data, nl=False)
@@ -329,8 +336,7 @@ def export(session: Session, output: Path | None) -> None:
         write_atomic(target, data)
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
-    events = data.count(b"BEGIN:VEVENT")
-    click.echo(f"Wrote {_plural(events, 'event')} to {target}")
+    click.echo(f"Wrote {_plural(made.events, 'event')} to {target}")
 
 
 @cli.command()
@@ -676,7 +682,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
 def _links(config: Config, root: Path) -> Links:
     from .links import Links
 
-    return Links(config.feed.link, root.name, root.as_uri())
+    return Links(config.feed.link, root.name, root.as_uri(), config.serve.public_url)
 
 
 def live_options(func: F) -> F:
@@ -705,7 +711,8 @@ def _builder(session: Session, output: Path | None) -> FeedBuilder:
 
     root = open_vault(session.vault_path).resolve()
     return FeedBuilder(root, session.config, _links(session.config, root),
-                       output or default_feed_path(root), session.index(root), _warn)
+                       output or default_feed_path(root), session.index(root), _warn,
+                       today=session.today if session.pinned else None)
 
 
 def _log(verbose: bool) -> Callable[[str], None] | None:

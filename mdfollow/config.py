@@ -37,6 +37,14 @@ class FeedConfig:
     link: str = "obsidian"  # how events link back to the note: one of LINK_STYLES
     refresh: dt.timedelta = dt.timedelta(hours=1)
     alarm: dt.time | None = None  # a reminder at this time on the day; off by default
+    ahead: int = 90  # days after today the feed reaches
+    per_day: int | None = None  # own events a day; default: max-per-day, else 5
+    max_events: int = 1000  # Google drops events past ~1,100 or 1 MB, silently
+    max_bytes: int = 1_000_000
+    keep_done: int = 3  # days an ended cycle stays in the feed, as done or cancelled
+    birthdays: bool = True
+    contact_details: bool = False  # email and phone in event descriptions
+    detail: str = "full"  # "minimal": the summary only
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,11 @@ class Config:
     max_per_day: int | None = None  # the daily cap on cadence, first and sequence follow-ups
     draft_name: str | None = None  # [draft] name: who signs the drafts
     draft_signature: str | None = None
+
+    @property
+    def daily_cap(self) -> int:
+        """Follow-ups and promises shown as their own events on one day; the rest is a digest."""
+        return self.feed.per_day or self.max_per_day or 5
 
 
 _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up",
@@ -114,17 +127,45 @@ def _autocommit(table: Mapping[str, object], source: str) -> bool:
 
 
 def _feed(table: Mapping[str, object], source: str) -> FeedConfig:
-    _no_unknown(table, {"name", "description", "link", "refresh", "alarm"}, source, "feed.")
+    _no_unknown(table, {"name", "description", "link", "refresh", "alarm", "ahead", "per-day",
+                        "max-events", "max-bytes", "keep-done", "birthdays", "contact-details",
+                        "detail"}, source, "feed.")
     link = table.get("link", "obsidian")
     if link not in LINK_STYLES:
         raise ConfigError(f"{source}: feed.link must be one of {', '.join(LINK_STYLES)}")
+    detail = table.get("detail", "full")
+    if detail not in ("full", "minimal"):
+        raise ConfigError(f"{source}: feed.detail must be \"full\" or \"minimal\"")
     return FeedConfig(
         name=_optional_text(table.get("name"), source, "feed.name"),
         description=_optional_text(table.get("description"), source, "feed.description"),
         link=str(link),
         refresh=_refresh(table.get("refresh", "1h"), source),
         alarm=_alarm(table.get("alarm"), source),
+        ahead=_days(table, "ahead", "90d", source),
+        per_day=_positive_int(table["per-day"], source, "feed.per-day") if "per-day" in table else None,
+        max_events=_positive_int(table.get("max-events", 1000), source, "feed.max-events"),
+        max_bytes=_positive_int(table.get("max-bytes", 1_000_000), source, "feed.max-bytes"),
+        keep_done=_days(table, "keep-done", "3d", source),
+        birthdays=_flag(table, "birthdays", True, source),
+        contact_details=_flag(table, "contact-details", False, source),
+        detail=str(detail),
     )
+
+
+_EPOCH = dt.date(2000, 1, 1)  # a month or a year counts as it does from here: 31 or 366 days
+
+
+def _days(table: Mapping[str, object], key: str, default: str, source: str) -> int:
+    interval = _interval(table.get(key, default), source, f"feed.{key}", allow_zero=True)
+    return (interval.after(_EPOCH) - _EPOCH).days if interval else 0
+
+
+def _flag(table: Mapping[str, object], key: str, default: bool, source: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{source}: feed.{key} must be true or false")
+    return value
 
 
 def _serve(table: Mapping[str, object], source: str) -> ServeConfig:

@@ -1,10 +1,16 @@
-"""Contacts -> an iCalendar feed that Google, Apple, Outlook and Thunderbird all show right.
+"""Contacts + the day + what calendars were last shown -> a feed every calendar app keeps right.
 
-Pure and byte-stable: the same contacts and settings give the same bytes on any day and in
-any folder, because calendar clients re-download the feed and treat every changed byte as a
-changed event (see the README's calendar section). Nothing here reads the clock: DTSTAMP
-and LAST-MODIFIED come from the follow-up's own dates, and birthdays recur by RRULE instead
-of being placed on "the next one from today".
+Pure: `today`, the wall-clock `now` and the kept `FeedState` are arguments; nothing here
+reads the clock or the disk. The feed holds today .. today + `[feed] ahead`; an overdue
+follow-up is on today. A day shows at most `per-day` follow-ups and promises as their own
+events and one digest for the rest; the whole feed stays within a size budget (Google drops
+events past ~1 MB, silently). Each event's UID names one *cycle* (a contact's current
+follow-up counted from one anchor, a sequence step, a promise, a birthday): it stays while
+the date moves, and is never used again once the cycle ended. An ended cycle stays
+`keep-done` days as done ("✓ …") or cancelled, because Google never deletes an event that
+leaves a feed. SEQUENCE and LAST-MODIFIED move only when an event's content does, since
+Google applies a change only when SEQUENCE grew and ICSx⁵ only when LAST-MODIFIED did.
+See docs/calendar.md.
 """
 
 from __future__ import annotations
@@ -13,8 +19,9 @@ import bisect
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from operator import attrgetter
 
 import icalendar
@@ -22,122 +29,166 @@ from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from . import __version__
 from .config import Config
+from .feed_state import Ended, FeedState, Shown
 from .links import Links
 from .model import Contact, FollowUp, Promise
-from .schedule import capped, current
+from .schedule import current
 
 PRODID = "-//mdfollow//mdfollow//EN"
-#: What rendered events depend on besides their spec: kept renderings of another are stale.
+#: What rendered events depend on besides their spec: a new one is a change clients must see.
 RENDERER = f"mdfollow {__version__}, icalendar {icalendar.__version__}"
 _SUMMARY = {"cadence": "Follow up", "explicit": "Follow up", "sequence": "Follow up",
-            "first": "Thank-you", "break-up": "Last try"}
-
-
-Rendered = dict["EventSpec", bytes]
+            "first": "Thank-you", "break-up": "Last try", "promise": "Promise", "birthday": "Birthday"}
+EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)  # SEQUENCE counts minutes from here
+SEQUENCE_MAX = 2**31 - 1
+RETIRED_FOR = 400  # days an ended cycle's UID is remembered, so it is never used again
+DIGEST_NAMES = 30  # names a digest's description lists before "and N more"
+MOVE_AT_MOST = 0.125  # the share of items moved one by one; more, and all are sorted again
+LAST_DAY = dt.date.max - dt.timedelta(days=1)  # an all-day event needs the next day as its end
 
 
 @dataclass(frozen=True)
 class EventSpec:
-    """Everything one VEVENT says: equal specs render to the same bytes."""
+    """Everything one VEVENT says but its SEQUENCE and LAST-MODIFIED: equal specs, equal bytes."""
 
     uid: str
     start: dt.date
-    stamp: dt.date
     summary: str
     description: str
     url: str | None
     categories: tuple[str, ...]
-    yearly: bool = False  # a birthday: recurs every year
+    status: str | None = None  # "CANCELLED"
     alarm: dt.time | None = None
 
-    def __hash__(self) -> int:  # equal specs have equal UIDs; str caches its hash
-        return hash(self.uid)
+    @cached_property
+    def content(self) -> str:
+        """A hash of what clients show: when it changes, SEQUENCE and LAST-MODIFIED move."""
+        text = "\x1f".join(map(str, (RENDERER, self.start, self.summary, self.description, self.url,
+                                     self.categories, self.status, self.alarm)))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def build_feed(contacts: Sequence[Contact], config: Config, links: Links) -> bytes:
-    """The whole feed: every current follow-up, every open promise, every birthday."""
-    return render_feed(feed_events(contacts, config, links), config, links.vault_name, {})[0]
+#: Rendered events by spec and stamp, to reuse: icalendar takes ~0.3 ms an event.
+Rendered = dict[tuple[EventSpec, int, dt.datetime], bytes]
 
 
-def feed_events(contacts: Sequence[Contact], config: Config, links: Links) -> list[EventSpec]:
-    """The feed's events in feed order (by date, then UID)."""
-    return Events(config, links)(contacts)
+@dataclass(eq=False)
+class Item:
+    """One open cycle that may be shown: a follow-up, a promise, a birthday occurrence."""
+
+    uid0: str  # the cycle's UID before it was ever retired
+    kind: str  # a follow-up kind, "promise" or "birthday"
+    due: dt.date
+    name: str  # who (or, for a promise, the people), for digests
+    path: str  # the contact's note, or the promise's note
+    anchor: str  # a follow-up's last contact then; a promise's source line
+    attempts: int
+    contact: Contact | None = None
+    follow_up: FollowUp | None = None
+    promise: Promise | None = None
+    people: tuple[Contact, ...] = ()
+    rank: tuple[object, ...] = field(init=False)
+
+    def __post_init__(self) -> None:  # promises first (sacred), then the most overdue
+        self.rank = (self.kind != "promise", self.due, self.name.casefold(), self.uid0)
 
 
-class Events:
-    """`feed_events` again and again while a few contacts at a time change (the watcher).
+@dataclass(frozen=True)
+class Cut:
+    """What the size budget left out of the window, by kind."""
 
-    A contact's follow-up and birthday events are made once per contact object, and a
-    promise's event once per promise and owners, so a save costs the contacts it changed.
-    Entries are keyed by object identity and hold their objects, so an id is never reused
-    while its entry lives; each call keeps only what the feed still has.
+    counts: dict[str, int]
+
+    def __bool__(self) -> bool:
+        return any(self.counts.values())
+
+    def warning(self, config: Config) -> str:
+        kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in self.counts.items() if n)
+        total = sum(self.counts.values())
+        return (f"the calendar feed leaves out {total} event{'s' if total != 1 else ''} of the next "
+                f"{config.feed.ahead} days ({kinds}) to stay within {config.feed.max_events} events and "
+                f"{config.feed.max_bytes} bytes ([feed] max-events, max-bytes; Google drops feeds "
+                "over about 1 MB); `mdfollow due --within "
+                f"{config.feed.ahead}d` lists everything")
+
+
+@dataclass(frozen=True)
+class Made:
+    """A feed, the state to keep for the next one, and what the budget left out."""
+
+    data: bytes
+    state: FeedState
+    cut: Cut
+    events: int
+
+
+def build_feed(contacts: Sequence[Contact], config: Config, links: Links, today: dt.date,
+               now: dt.datetime, state: FeedState | None = None) -> Made:
+    """The feed of these contacts on `today`, made at `now` (UTC) after `state`."""
+    return Feed(config, links)(contacts, today, now, state or FeedState())
+
+
+class Feed:
+    """`build_feed` again and again while a few contacts at a time change (the watcher).
+
+    A contact's follow-up is worked out once per contact object and a promise's owners
+    once per change, so a save costs the contacts it changed plus one pass over the open
+    items; events already rendered are reused.
     """
-
-    move_at_most = 0.125  # the share of events moved one by one; more, and all are sorted again
 
     def __init__(self, config: Config, links: Links) -> None:
         self.config, self.links = config, links
-        self._own: dict[int, tuple[Contact, FollowUp | None, EventSpec | None]] = {}
-        self._follow_ups: dict[int, tuple[Contact, FollowUp, EventSpec]] = {}
+        self._own: dict[int, tuple[Contact, Item | None]] = {}
         self._holders: dict[int, Contact] = {}  # the contacts with promises, by identity
         self._owners: dict[Promise, list[Contact]] = defaultdict(list)
-        self._promises: dict[Promise, EventSpec] = {}
-        self._sorted: list[EventSpec] = []  # the last call's events, in feed order
-        self._gone: list[EventSpec] = []  # what this call drops and adds
-        self._came: list[EventSpec] = []
+        self._promises: dict[Promise, Item] = {}
+        self._promise_order: list[Item] | None = None
+        self._birthdays: dict[int, tuple[dt.date, list[Item]]] = {}
+        self.rendered: Rendered = {}
+        self.specs: dict[object, tuple[object, EventSpec]] = {}  # see `_Assembly.remembered`
+        self._ranked: list[Item] = []  # every item of the last call, by rank
+        self._ranked_ids: dict[int, Item] = {}
 
-    def __call__(self, contacts: Sequence[Contact]) -> list[EventSpec]:
-        self._gone, self._came = [], []
-        birthdays = list(self._own_events(contacts))
-        specs = [*self._follow_up_events(contacts), *self._promise_events(contacts), *birthdays]
-        if len(self._gone) + len(self._came) > len(self._sorted) * self.move_at_most:
-            self._sorted = sorted(specs, key=_FEED_ORDER)
-        else:  # a few events changed: keep the order, moving only those
-            for spec in self._gone:
-                index = bisect.bisect_left(self._sorted, _FEED_ORDER(spec), key=_FEED_ORDER)
-                while self._sorted[index] is not spec:
+    def __call__(self, contacts: Sequence[Contact], today: dt.date, now: dt.datetime,
+                 state: FeedState) -> Made:
+        items = [*self._follow_ups(contacts), *self._promise_items(contacts),
+                 *self._birthday_items(contacts, today)]
+        assembly = _Assembly(self.config, self.links, today, now, state, self.rendered, contacts, self.specs)
+        made = assembly.run(self._by_rank(items))
+        self.rendered, self.specs = assembly.rendered, assembly.specs
+        return made
+
+    def _by_rank(self, items: list[Item]) -> list[Item]:
+        """The items by rank: sorted again only when many changed, else the few moved."""
+        ids = {id(item): item for item in items}
+        gone = [self._ranked_ids[key] for key in self._ranked_ids.keys() - ids.keys()]
+        came = [ids[key] for key in ids.keys() - self._ranked_ids.keys()]
+        if len(gone) + len(came) > len(self._ranked) * MOVE_AT_MOST:
+            self._ranked = sorted(items, key=_RANK)
+        else:
+            for item in gone:
+                index = bisect.bisect_left(self._ranked, item.rank, key=_RANK)
+                while self._ranked[index] is not item:
                     index += 1
-                del self._sorted[index]
-            for spec in self._came:
-                bisect.insort(self._sorted, spec, key=_FEED_ORDER)
-        return list(self._sorted)
+                del self._ranked[index]
+            for item in came:
+                bisect.insort(self._ranked, item, key=_RANK)
+        self._ranked_ids = ids
+        return self._ranked
 
-    def _own_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
-        """Birthdays; and each contact's current follow-up, kept for `_follow_up_events`."""
+    def _follow_ups(self, contacts: Sequence[Contact]) -> Iterator[Item]:
         own = {}
         for contact in contacts:
             entry = self._own.get(id(contact))
             if entry is None:
-                entry = (contact, current(contact, self.config),
-                         _birthday_event(contact, self.links, self.config.feed.alarm))
-                self._came += [entry[2]] if entry[2] is not None else []
+                entry = (contact, _follow_up_item(contact, self.config))
             own[id(contact)] = entry
-        dropped = (self._own[key][2] for key in self._own.keys() - own.keys())
-        self._gone += [spec for spec in dropped if spec is not None]
         self._own = own
-        return (spec for _, _, spec in own.values() if spec is not None)
+        return (item for _, item in own.values() if item is not None)
 
-    def _follow_up_events(self, contacts: Sequence[Contact]) -> Iterator[EventSpec]:
-        by_path = {c.path: c for c in contacts}
-        made = {}
-        for follow_up in capped([f for _, f, _ in self._own.values() if f is not None], self.config):
-            contact = by_path[follow_up.path]
-            kept = self._follow_ups.get(id(contact))
-            if kept is None or (kept[1] is not follow_up and kept[1] != follow_up):
-                kept = (contact, follow_up, _follow_up_event(contact, follow_up, self.config, self.links))
-                self._came.append(kept[2])
-            made[id(contact)] = kept
-        self._gone += [spec for key, (_, _, spec) in self._follow_ups.items()
-                       if key not in made or made[key][2] is not spec]
-        self._follow_ups = made
-        return (spec for _, _, spec in made.values())
-
-    def _promise_events(self, contacts: Sequence[Contact]) -> Iterable[EventSpec]:
-        """One event per promise, however many people its task line names.
-
-        Only the promises of contacts that came or went (a changed contact is a new
-        object) are grouped again.
-        """
+    def _promise_items(self, contacts: Sequence[Contact]) -> list[Item]:
+        """One item per promise, however many people its task line names; only the promises
+        of contacts that came or went (a changed contact is a new object) are grouped again."""
         holders = {id(c): c for c in contacts if c.promises}
         touched = set()
         for contact in (self._holders[i] for i in self._holders.keys() - holders.keys()):
@@ -151,31 +202,425 @@ class Events:
         self._holders = holders
         for promise in touched:
             people = sorted(self._owners[promise], key=attrgetter("path"))
-            if promise in self._promises:
-                self._gone.append(self._promises[promise])
+            self._promises.pop(promise, None)
             if people:
                 self._owners[promise] = people
-                self._promises[promise] = _promise_event(promise, people, self.links, self.config.feed.alarm)
-                self._came.append(self._promises[promise])
+                self._promises[promise] = _promise_item(promise, tuple(people), 0)
             else:
-                del self._owners[promise], self._promises[promise]
-        return self._promises.values()
+                del self._owners[promise]
+        if touched or self._promise_order is None:
+            self._promise_order = _numbered(self._promises)
+        return self._promise_order
+
+    def _birthday_items(self, contacts: Sequence[Contact], today: dt.date) -> Iterator[Item]:
+        if not self.config.feed.birthdays:
+            return iter(())
+        end = _plus(today, self.config.feed.ahead)
+        kept = {}
+        for contact in contacts:
+            if contact.birthday is None:
+                continue
+            entry = self._birthdays.get(id(contact))
+            if entry is None or entry[0] != today:
+                entry = (today, list(_birthdays(contact, today, end)))
+            kept[id(contact)] = entry
+        self._birthdays = kept
+        return (item for _, items in kept.values() for item in items)
 
 
-# Date, then UID; the description only orders two promises of one text and day in one note.
-_FEED_ORDER = attrgetter("start", "uid", "description")
+def _numbered(promises: dict[Promise, Item]) -> list[Item]:
+    """Equal promises (one note, one text) are told apart by their order in the note."""
+    seen: dict[tuple[str, str], int] = {}
+    result = []
+    for promise, item in sorted(promises.items(), key=lambda p: (p[1].path, p[0].text, _line(p[0]))):
+        ordinal = seen[item.path, promise.text] = seen.get((item.path, promise.text), -1) + 1
+        result.append(item if ordinal == 0 else _promise_item(promise, item.people, ordinal))
+    return result
 
 
-def render_feed(specs: Sequence[EventSpec], config: Config, vault_name: str,
-                previous: Mapping[EventSpec, bytes]) -> tuple[bytes, Rendered]:
-    """The feed's bytes, and every event's bytes to pass as `previous` next time.
+def _line(promise: Promise) -> int:
+    return int(promise.source.rpartition(":")[2] or 0)
 
-    icalendar takes ~0.3 ms an event; an event already rendered is reused, so a feed
-    where one note changed costs a concatenation, not thousands of events.
-    """
-    rendered = {spec: previous.get(spec) or _render(spec) for spec in specs}
-    head = _calendar(config, vault_name).to_ical().removesuffix(_END)
-    return b"".join([head, *rendered.values(), _END]), rendered
+
+def _plus(day: dt.date, days: int) -> dt.date:
+    """`day` + `days`, saturating at the ends of the calendar (9999-12-31)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
+# --- the open cycles ----------------------------------------------------------------------
+
+
+def _follow_up_item(contact: Contact, config: Config) -> Item | None:
+    follow_up = current(contact, config)
+    if follow_up is None:
+        return None
+    anchor = (contact.last_contact or contact.met or dt.date.min).isoformat()
+    if follow_up.kind == "sequence":  # a step: the start and which step
+        start = (contact.sequence_start or contact.met or dt.date.min).isoformat()
+        key: tuple[str, ...] = ("step", contact.path, start, str(contact.attempts))
+    else:  # not the kind: a next-due added or a snooze moves the event, same cycle
+        key = ("follow-up", contact.path, anchor)
+    return Item(_uid(key), follow_up.kind, follow_up.due, contact.name, contact.path,
+                contact.last_contact.isoformat() if contact.last_contact else "", contact.attempts,
+                contact=contact, follow_up=follow_up)
+
+
+def _promise_item(promise: Promise, people: tuple[Contact, ...], ordinal: int) -> Item:
+    path = promise.source.rpartition(":")[0]
+    key = ("promise", path, promise.text, *([str(ordinal)] if ordinal else []))
+    return Item(_uid(key), "promise", promise.due, ", ".join(c.name for c in people), path,
+                promise.source, 0, promise=promise, people=people)
+
+
+def _birthdays(contact: Contact, today: dt.date, end: dt.date) -> Iterator[Item]:
+    """The birthdays inside the window: occurrences, never a rule from the year of birth."""
+    birthday = contact.birthday
+    if birthday is None or contact.status == "closed":
+        return
+    day = birthday.next_on_or_after(today)
+    while day <= end and day != dt.date.max:
+        yield Item(_uid(("birthday", contact.path, str(day.year))), "birthday", day, contact.name,
+                   contact.path, "", 0, contact=contact)
+        day = birthday.next_on_or_after(_plus(day, 1))
+
+
+# --- one feed -------------------------------------------------------------------------------
+
+
+class _Assembly:
+    """Placing, budgeting and stamping the open items of one day (see the module's docstring)."""
+
+    def __init__(self, config: Config, links: Links, today: dt.date, now: dt.datetime,
+                 state: FeedState, rendered: Rendered, contacts: Sequence[Contact],
+                 specs: dict[object, tuple[object, EventSpec]]) -> None:
+        self.config, self.links, self.today, self.state = config, links, today, state
+        self.now = now.astimezone(dt.timezone.utc).replace(microsecond=0)
+        self.end = min(_plus(today, config.feed.ahead), LAST_DAY)
+        self.old = rendered
+        self.rendered: Rendered = {}
+        self.minimal = config.feed.detail == "minimal"
+        self.all_contacts = contacts
+        self.old_specs = specs
+        self.specs: dict[object, tuple[object, EventSpec]] = {}
+        self.items: dict[str, Item] = {}  # by UID, the items made into events
+        self.ended: dict[str, Ended] = {}
+        self.retired: dict[str, tuple[int, dt.date]] = {}
+
+    @cached_property
+    def contacts(self) -> dict[str, Contact]:
+        """By path: made only when a cycle ended, to tell whether it was done."""
+        return {c.path: c for c in self.all_contacts}
+
+    @cached_property
+    def promise_lines(self) -> set[str]:
+        return {p.source for c in self.all_contacts for p in c.promises}
+
+    def uid(self, uid0: str) -> str:
+        """The cycle's UID: a cycle that ended and came back gets a new one."""
+        retired = self.state.retired.get(uid0)
+        return uid0 if retired is None else _uid((uid0, str(retired[0])))
+
+    def remembered(self, key: object, check: object, make: Callable[[], EventSpec]) -> EventSpec:
+        """An event made by the last call for the same `key` and `check` (the watcher: a save
+        changes a few events; making all 1,000 again would cost more than the rest)."""
+        found = self.specs.get(key) or self.old_specs.get(key)
+        if found is None or found[1] is None or found[0] != check:
+            found = (check, make())
+        self.specs[key] = found
+        return found[1]
+
+    def run(self, items: Iterable[Item]) -> Made:
+        """The feed of these items, in rank order."""
+        days: dict[dt.date, list[Item]] = defaultdict(list)
+        birthdays = []
+        end, first = self.end, min(self.today, LAST_DAY)
+        for item in items:
+            due = item.due
+            if due > end:
+                continue
+            if item.kind == "birthday":
+                birthdays.append(item)
+            else:
+                days[due if due > first else first].append(item)
+        own: dict[dt.date, list[Item]] = {}
+        overflow: dict[dt.date, list[Item]] = {}
+        for day, found in days.items():
+            own[day], overflow[day] = self._place(found)
+        shown = self.state.shown
+        # Shown before and still shown: never cut by the budget (cutting would cost a
+        # cancelled copy of the same size), so one save never reshuffles the rest.
+        kept = [i for i in [*(i for found in own.values() for i in found), *birthdays]
+                if self.uid(i.uid0) in shown]
+        digest_days = sorted(day for day, found in overflow.items() if found)
+        kept_days = [day for day in digest_days if self.uid(_digest_uid0(day)) in shown]
+        fresh = self._fresh(own, birthdays, {id(i) for i in kept}, set(digest_days) - set(kept_days))
+        ended = self._ended({self.uid(i.uid0) for i in [*(i for f in own.values() for i in f), *birthdays]}
+                            | {self.uid(_digest_uid0(day)) for day in digest_days})
+        specs = [*ended, *(self._spec(i) for i in kept),
+                 *(self._digest(day, overflow[day], noted=False) for day in kept_days)]
+        size = len(self._head()) + len(_END) + sum(len(self._render(s)) for s in specs)
+        feed = self.config.feed
+        added: list[tuple[Item | dt.date, EventSpec]] = []
+        cut: list[Item | dt.date] = []
+        for entry in fresh:
+            if cut:  # the first that did not fit ends the feed: the rest are further ahead
+                cut.append(entry)
+                continue
+            spec = self._digest(entry, overflow[entry], noted=False) if isinstance(entry, dt.date) \
+                else self._spec(entry)
+            length = len(self._render(spec))
+            if len(specs) + len(added) + 1 > feed.max_events or size + length > feed.max_bytes:
+                cut.append(entry)
+            else:
+                added.append((entry, spec))
+                size += length
+        if cut:  # the nearest digest says so too; what no longer fits is cut
+            while True:
+                nearest = min((d for d in [*kept_days, *(e for e, _ in added if isinstance(e, dt.date))]),
+                              default=None)
+                if nearest is None:
+                    break
+                noted = self._digest(nearest, overflow[nearest], noted=True)
+                plain = self._digest(nearest, overflow[nearest], noted=False)
+                if size - len(self._render(plain)) + len(self._render(noted)) <= feed.max_bytes or not added:
+                    specs = [noted if s.uid == noted.uid else s for s in specs]
+                    added = [(e, noted if s.uid == noted.uid else s) for e, s in added]
+                    break
+                entry, spec = added.pop()
+                size -= len(self._render(spec))
+                cut.insert(0, entry)
+        specs += [spec for _, spec in added]
+        return self._finish(specs, {s.uid for s in ended}, _count(cut, overflow))
+
+    def _day(self, item: Item) -> dt.date:
+        """Where an item shows: on its date, or on today when it is overdue."""
+        return min(max(item.due, self.today), LAST_DAY)
+
+    def _place(self, found: list[Item]) -> tuple[list[Item], list[Item]]:
+        """A day's own events: those already shown for this due date first, then by rank
+        (`found` is in rank order); and the rest, in rank order, for the day's digest."""
+        shown, retired = self.state.shown, self.state.retired
+        sticky: list[Item] = []
+        rest: list[Item] = []
+        for item in found:
+            was = shown.get(item.uid0 if item.uid0 not in retired else self.uid(item.uid0))
+            (sticky if was is not None and was.own and was.due == item.due else rest).append(item)
+        cap = self.config.daily_cap
+        if len(sticky) > cap:  # days that were apart met on today: the cap wins
+            return sticky[:cap], sorted(sticky[cap:] + rest, key=_RANK)
+        return sticky + rest[:cap - len(sticky)], rest[cap - len(sticky):]
+
+    def _fresh(self, own: dict[dt.date, list[Item]], birthdays: list[Item], kept: set[int],
+               digest_days: set[dt.date]) -> list[Item | dt.date]:
+        """New events, the last to cut first: today's digest (a date), today's own events,
+        promises ahead, then follow-ups and digests ahead, then birthdays, nearest first."""
+        later_promises: list[Item] = []
+        later: list[Item | dt.date] = []
+        first: list[Item | dt.date] = []
+        for day in sorted(own):
+            items = [i for i in own[day] if id(i) not in kept]
+            digest: list[Item | dt.date] = [day] if day in digest_days else []
+            if day == self.today:
+                first += [*digest, *items]
+                continue
+            for item in items:
+                (later_promises if item.kind == "promise" else later).append(item)
+            later += digest  # the day's digest after its own events
+        return [*first, *later_promises, *later,
+                *sorted((b for b in birthdays if id(b) not in kept), key=attrgetter("due", "rank"))]
+
+    def _ended(self, still: set[str]) -> list[EventSpec]:
+        """Records of cycles that ended: kept `keep-done` days, as done or cancelled."""
+        self.ended = {uid: r for uid, r in self.state.ended.items() if self.today < r.until}
+        self.retired = {k: v for k, v in self.state.retired.items() if self.today < v[1]}
+        for uid, was in self.state.shown.items():
+            if uid in still:
+                continue
+            # Remembered while the cycle could come back: a day's digest or birthday, until the day.
+            day_bound = was.kind in ("birthday", "digest")
+            until = _plus(was.day, 1) if day_bound else _plus(self.today, RETIRED_FOR)
+            if until > self.today:
+                self.retired[was.uid0] = (self.state.retired.get(was.uid0, (0, until))[0] + 1, until)
+            if was.day < self.today and was.kind == "birthday":
+                continue  # its day passed: it happened, nothing to take back
+            if self.config.feed.keep_done > 0:
+                self.ended[uid] = self._end(was)
+        return [EventSpec(uid, r.day, r.summary, r.description, r.url, r.categories, r.status)
+                for uid, r in self.ended.items()]
+
+    def _end(self, was: Shown) -> Ended:
+        until = _plus(self.today, self.config.feed.keep_done)
+        done = self._done_on(was)
+        if done is not None:
+            what = _without_lateness(was.summary.split(": ", 1)[-1])
+            day = min(max(done, self.today), LAST_DAY)
+            summary = f"✓ {'Promise' if was.kind == 'promise' else 'Followed up'}: {what}"
+            description = "" if self.minimal else f"Done on {day.isoformat()}."
+            return Ended(day, _one_line(summary), description, was.url, was.categories, None, until)
+        description = "" if self.minimal else "No longer due on this day: `mdfollow due` says what is."
+        return Ended(was.day, was.summary, description, was.url, was.categories, "CANCELLED", until)
+
+    def _done_on(self, was: Shown) -> dt.date | None:
+        """When a shown cycle was done: a conversation or a try logged, a promise ticked.
+
+        A promise whose line now holds another open promise had its text edited: not done.
+        """
+        if was.kind == "promise":
+            return None if was.anchor in self.promise_lines else self.today
+        contact = self.contacts.get(was.path)
+        if was.kind != "follow-up" or contact is None or contact.last_contact is None:
+            return None
+        later = contact.last_contact.isoformat() > was.anchor or contact.attempts > was.attempts
+        return contact.last_contact if later else None
+
+    def _finish(self, specs: list[EventSpec], ended: set[str], cut: Cut) -> Made:
+        ordered = sorted(specs, key=attrgetter("start", "uid"))
+        stamps = {s.uid: self._stamp(s) for s in ordered}
+        shown = {}
+        for spec in ordered:
+            if spec.uid in ended:
+                continue
+            item = self.items.get(spec.uid)
+            kind = "digest" if item is None else item.kind if item.kind in ("promise", "birthday") \
+                else "follow-up"
+            seq, modified = stamps[spec.uid]
+            shown[spec.uid] = Shown(
+                uid0=item.uid0 if item else _digest_uid0(spec.start), kind=kind,
+                due=item.due if item else spec.start, day=spec.start, own=kind in ("promise", "follow-up"),
+                path=item.path if item else "", anchor=item.anchor if item else "",
+                attempts=item.attempts if item else 0, summary=spec.summary, url=spec.url,
+                categories=spec.categories, content=spec.content, sequence=seq, modified=modified)
+        records = {uid: replace(r, content=_content_of(r, uid), sequence=stamps[uid][0],
+                                modified=stamps[uid][1]) for uid, r in self.ended.items()}
+        data = b"".join([self._head(), *(self._render(s, stamps[s.uid]) for s in ordered), _END])
+        return Made(data, FeedState(shown, records, self.retired), cut, len(ordered))
+
+    def _stamp(self, spec: EventSpec) -> tuple[int, dt.datetime]:
+        """SEQUENCE and LAST-MODIFIED: kept while the content is, moved forward when it changes."""
+        before = self.state.shown.get(spec.uid) or self.state.ended.get(spec.uid)
+        if before is not None and before.content == spec.content:
+            return before.sequence, before.modified
+        minutes = int((self.now - EPOCH).total_seconds() // 60)
+        if before is None:
+            return min(max(minutes, 0), SEQUENCE_MAX), self.now
+        return (min(max(before.sequence + 1, minutes), SEQUENCE_MAX),
+                max(self.now, before.modified + dt.timedelta(seconds=1)))
+
+    def _render(self, spec: EventSpec, stamp: tuple[int, dt.datetime] | None = None) -> bytes:
+        sequence, modified = stamp or self._stamp(spec)
+        key = (spec, sequence, modified)
+        found = self.rendered.get(key) or self.old.get(key) or _render(spec, sequence, modified)
+        self.rendered[key] = found
+        return found
+
+    def _head(self) -> bytes:
+        return bytes(_calendar(self.config, self.links.vault_name).to_ical()).removesuffix(_END)
+
+    # --- what each event says ---
+
+    def _spec(self, item: Item) -> EventSpec:
+        uid = self.uid(item.uid0)
+        self.items[uid] = item
+        return self.remembered(id(item), (item, self.today, uid), lambda: self._make_spec(item, uid))
+
+    def _make_spec(self, item: Item, uid: str) -> EventSpec:
+        day = self._day(item)
+        late = (self.today - item.due).days
+        lateness = f" ({late} day{'s' if late != 1 else ''} late)" if late > 0 else ""
+        if item.promise is not None:
+            summary = f"Promise: {item.promise.text}{lateness}"
+            url = self.links.to_contact(item.people[0].path) if self.links.public_url and item.people \
+                else self.links.to(item.path)
+            lines = [f"A promise to {item.name}: keep it, or tick it off in the note.",
+                     f"In {item.path}, line {_line(item.promise)}."]
+            tags = [t for c in item.people for t in c.tags]
+        else:
+            assert item.contact is not None
+            contact = item.contact
+            if item.follow_up is None:  # a birthday
+                year = contact.birthday.year if contact.birthday else None
+                age = f" (turns {item.due.year - year})" if year and item.due.year > year else ""
+                summary, lines = f"Birthday: {item.name}{age}", self._about(contact)
+            else:
+                summary = f"{_SUMMARY[item.kind]}: {item.name}{lateness}"
+                lines = [_why(contact, item.follow_up), *self._about(contact)]
+            url, tags = self.links.to_contact(item.path), list(contact.tags)
+        return self._event(uid, day, summary, lines, url, ["mdfollow", item.kind, *tags])
+
+    def _event(self, uid: str, day: dt.date, summary: str, lines: Sequence[str], url: str | None,
+               categories: Sequence[str]) -> EventSpec:
+        if self.minimal:
+            lines, url, categories = [], None, categories[:2]
+        text = "\n".join([*lines, *([f"Open: {url}"] if url else [])])
+        return EventSpec(uid, day, _one_line(summary), text, url,
+                         tuple(sorted(set(categories), key=str.casefold)), None, self.config.feed.alarm)
+
+    def _about(self, contact: Contact) -> list[str]:
+        lines = []
+        if contact.latest_log:
+            lines.append(f"Latest: {contact.latest_log}")
+        if contact.promises:
+            lines.append("Open promises:")
+            lines += [f"- {p.text} (due {p.due.isoformat()})" for p in contact.promises]
+        if self.config.feed.contact_details:
+            lines += [f"{label}: {value}" for label, value in (("Email", contact.email),
+                                                               ("Phone", contact.phone)) if value]
+        return lines
+
+    def _digest(self, day: dt.date, items: list[Item], *, noted: bool) -> EventSpec:
+        """One event for what a day has beyond its own events; `noted`: the budget's note."""
+        check = (self.today, self.uid(_digest_uid0(day)), len(items), *items[:DIGEST_NAMES])
+        return self.remembered(("digest", day, noted), check, lambda: self._make_digest(day, items, noted))
+
+    def _make_digest(self, day: dt.date, items: list[Item], noted: bool) -> EventSpec:
+        names = [i.name for i in items[:3]]  # who: a promise's text is in the description
+        summary = f"{len(items)} more: {', '.join(names)}{', …' if len(items) > 3 else ''}"
+        when = "today" if day == self.today else f"on {day.isoformat()}"
+        lines = [f"Also due {when}:"]
+        for item in items[:DIGEST_NAMES]:
+            late = (self.today - item.due).days
+            lateness = f" ({late} day{'s' if late != 1 else ''} late)" if late > 0 else ""
+            what = item.promise.text if item.promise else item.name
+            lines.append(f"- {_SUMMARY.get(item.kind, 'Follow up')}: {what}{lateness}")
+        if len(items) > DIGEST_NAMES:
+            lines.append(f"and {len(items) - DIGEST_NAMES} more")
+        # Not the days from today: the line would change, and the event with it, every day.
+        within = "" if day == self.today else f" --within {self.config.feed.ahead}d"
+        lines.append(f"All of them: mdfollow due{within}")
+        if noted:
+            lines.append(f"Not everything due in the next {self.config.feed.ahead} days fits in this "
+                         "calendar ([feed] max-events and max-bytes widen it): mdfollow due --within "
+                         f"{self.config.feed.ahead}d lists it all.")
+        return EventSpec(self.uid(_digest_uid0(day)), day, _one_line(summary),
+                         "" if self.minimal else "\n".join(lines), None, ("digest", "mdfollow"))
+
+
+_RANK = attrgetter("rank")
+
+
+def _digest_uid0(day: dt.date) -> str:
+    return _uid(("digest", day.isoformat()))
+
+
+def _count(cut: list[Item | dt.date], overflow: dict[dt.date, list[Item]]) -> Cut:
+    counts = {"follow-up": 0, "promise": 0, "birthday": 0}
+    for entry in cut:
+        for item in overflow[entry] if isinstance(entry, dt.date) else [entry]:
+            counts[item.kind if item.kind in counts else "follow-up"] += 1
+    return Cut(counts)
+
+
+def _content_of(record: Ended, uid: str) -> str:
+    return EventSpec(uid, record.day, record.summary, record.description, record.url,
+                     record.categories, record.status).content
+
+
+def _without_lateness(text: str) -> str:
+    head, _, tail = text.rpartition(" (")
+    return head if head and tail.endswith(" late)") and tail.split(" ")[0].isdigit() else text
 
 
 _END = b"END:VCALENDAR\r\n"
@@ -198,38 +643,30 @@ def _calendar(config: Config, vault_name: str) -> Calendar:
     return calendar
 
 
-def _event(uid_parts: Iterable[object], day: dt.date, stamp: dt.date, summary: str,
-           description: Sequence[str], url: str | None, categories: Iterable[str],
-           alarm: dt.time | None, yearly: bool = False) -> EventSpec:
-    lines = [*description, *([f"Note: {url}"] if url else [])]
-    return EventSpec(_uid(uid_parts), day, stamp, _one_line(summary), "\n".join(lines), url,
-                     tuple(sorted(set(categories), key=str.casefold)), yearly, alarm)
-
-
-def _render(spec: EventSpec) -> bytes:
+def _render(spec: EventSpec, sequence: int, modified: dt.datetime) -> bytes:
     event = Event()
     event.add("uid", spec.uid)
-    moment = dt.datetime.combine(spec.stamp, dt.time(), tzinfo=dt.timezone.utc)
-    event.add("dtstamp", moment)
-    event.add("last-modified", moment)
+    event.add("dtstamp", modified)  # = LAST-MODIFIED: the body changes only when the event does
+    event.add("last-modified", modified)
+    event.add("sequence", sequence)
     event.add("dtstart", spec.start)
-    event.add("dtend", spec.start + dt.timedelta(days=1))  # exclusive: one all-day event
+    event.add("dtend", _plus(spec.start, 1))  # exclusive: one all-day event
     event.add("summary", spec.summary)
-    event.add("description", spec.description)
+    if spec.status:
+        event.add("status", spec.status)
+    if spec.description:
+        event.add("description", spec.description)
     if spec.url:
         event.add("url", spec.url)
     event.add("categories", list(spec.categories))
     event.add("transp", "TRANSPARENT")
-    if spec.yearly:
-        leap_day = (spec.start.month, spec.start.day) == (2, 29)
-        event.add("rrule", {"freq": "yearly", **({"bymonth": 2, "bymonthday": -1} if leap_day else {})})
-    if spec.alarm is not None:
+    if spec.alarm is not None and spec.status is None:
         event.add_component(_alarm(spec.alarm, spec.summary))
     return bytes(event.to_ical())
 
 
 def _uid(parts: Iterable[object]) -> str:
-    """Stable, free of personal data, and new whenever the event's date changes."""
+    """Stable and free of personal data: a hash of the cycle."""
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
     return f"fu-{digest[:24]}@mdfollow"
 
@@ -238,57 +675,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-# --- the three kinds of event -----------------------------------------------------------
-
-
-def _follow_up_event(contact: Contact, follow_up: FollowUp, config: Config, links: Links) -> EventSpec:
-    stamp = contact.last_contact or contact.met or contact.sequence_start or follow_up.due
-    return _event(
-        ("follow-up", contact.path, follow_up.kind, follow_up.due.isoformat()),
-        follow_up.due, min(stamp, follow_up.due), f"{_SUMMARY[follow_up.kind]}: {contact.name}",
-        [_why(contact, follow_up), *_about(contact)], links.to(contact.path),
-        ["mdfollow", follow_up.kind, *contact.tags], config.feed.alarm)
-
-
 def _why(contact: Contact, follow_up: FollowUp) -> str:
     last = contact.last_contact.isoformat() if contact.last_contact else "never"
     tries = f" {contact.attempts} unanswered so far." if contact.attempts else ""
     return f"{follow_up.title}. Last contact: {last}.{tries}"
-
-
-def _about(contact: Contact) -> list[str]:
-    lines = []
-    if contact.latest_log:
-        lines.append(f"Latest: {contact.latest_log}")
-    if contact.promises:
-        lines.append("Open promises:")
-        lines += [f"- {p.text} (due {p.due.isoformat()})" for p in contact.promises]
-    lines += [f"{label}: {value}" for label, value in (("Email", contact.email),
-                                                       ("Phone", contact.phone)) if value]
-    return lines
-
-
-def _promise_event(promise: Promise, people: Sequence[Contact], links: Links,
-                   alarm: dt.time | None) -> EventSpec:
-    path, _, line = promise.source.rpartition(":")
-    names = ", ".join(c.name for c in people)
-    stamp = max((c.last_contact for c in people if c.last_contact), default=promise.due)
-    return _event(
-        ("promise", path, promise.text, promise.due.isoformat()),
-        promise.due, min(stamp, promise.due), f"Promise: {promise.text}",
-        [f"A promise to {names}: keep it, or tick it off in the note.", f"In {path}, line {line}."],
-        links.to(path), ["mdfollow", "promise", *(t for c in people for t in c.tags)], alarm)
-
-
-def _birthday_event(contact: Contact, links: Links, alarm: dt.time | None) -> EventSpec | None:
-    birthday = contact.birthday
-    if birthday is None or contact.status == "closed":
-        return None
-    first = dt.date(birthday.year or 2000, birthday.month, birthday.day)  # 2000: a leap year
-    born = [f"Born {first.isoformat()}."] if birthday.year else []
-    return _event(("birthday", contact.path, first.isoformat()), first, first,
-                  f"Birthday: {contact.name}", [*born, *_about(contact)],
-                  links.to(contact.path), ["mdfollow", "birthday", *contact.tags], alarm, yearly=True)
 
 
 def _alarm(at: dt.time, summary: str) -> Alarm:

@@ -18,6 +18,7 @@ class Links:
     style: str
     vault_name: str
     vault_uri: str = ""  # file:// URI of the vault folder, for the "file" style
+    public_url: str | None = None  # `[serve] public-url`: contacts link to their page there
 
     @functools.lru_cache(maxsize=65536)  # noqa: B019 - a few Links per process, paths repeat per event
     def to(self, path: str) -> str | None:
@@ -26,6 +27,12 @@ class Links:
         if self.style == "file":
             return f"{self.vault_uri.rstrip('/')}/{quote(path)}"
         return None
+
+    def to_contact(self, path: str) -> str | None:
+        """A contact's page where `serve` is reachable, else a link to the note."""
+        if self.public_url:
+            return f"{self.public_url}/c/{contact_id(path)}"
+        return self.to(path)
 
 
 def contact_id(path: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
 from .config import Config
 from .fields import Interval
@@ -31,35 +30,9 @@ def _order(follow_up: FollowUp) -> tuple[dt.date, str, str, str, str]:
 
 
 def currents(contacts: Iterable[Contact], config: Config) -> list[FollowUp]:
-    """The current follow-up of every contact, with the daily cap applied."""
-    return capped([f for f in (current(c, config) for c in contacts) if f is not None], config)
-
-
-def capped(found: list[FollowUp], config: Config) -> list[FollowUp]:
-    """The current follow-ups with the daily cap (if any) applied."""
-    return _capped(found, config.max_per_day) if config.max_per_day else found
-
-
-_CAPPED_KINDS = frozenset({"cadence", "first", "sequence"})
-
-
-def _capped(found: list[FollowUp], cap: int) -> list[FollowUp]:
-    """No more than `cap` cadence, first and sequence follow-ups on one day.
-
-    The extra ones move to the following days, the earliest due (the most overdue) keeping
-    its place; the same contacts always give the same days. Promises, explicit dates, last
-    tries and birthdays are never moved, and don't count.
-    """
-    taken: dict[dt.date, int] = {}
-    result = [f for f in found if f.kind not in _CAPPED_KINDS]
-    for follow_up in sorted((f for f in found if f.kind in _CAPPED_KINDS), key=_order):
-        day = follow_up.due
-        while taken.get(day, 0) >= cap:
-            day += dt.timedelta(days=1)
-        taken[day] = taken.get(day, 0) + 1
-        result.append(follow_up if day == follow_up.due else
-                      replace(follow_up, due=day, title=f"{follow_up.title} (moved: {cap} a day)"))
-    return result
+    """The current follow-up of every contact, on its own date: nothing is moved to make room
+    (the calendar feed shows a day's extra ones in one digest event instead)."""
+    return [f for f in (current(c, config) for c in contacts) if f is not None]
 
 
 def due(contacts: Iterable[Contact], config: Config, today: dt.date,

@@ -19,17 +19,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import __version__
 from .cache import Index, fingerprint, load_note
 from .config import Config, parse_config
 from .contacts import Vault, build_vault, patch_vault
 from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
-from .model import Contact, Note, Problem
-
-if TYPE_CHECKING:
-    from .links import Links
+from .model import Note, Problem
 
 CONFIG_NAME = ".mdfollow.toml"
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
@@ -37,17 +32,6 @@ STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed
 
 def default_feed_path(vault: Path) -> Path:
     return vault / STATE_FOLDER / "follow-ups.ics"
-
-
-def feed_with_index(contacts: Sequence[Contact], config: Config, links: Links, index: Index | None) -> bytes:
-    """The feed, reusing the rendered events the index kept from the last feed."""
-    from .feed import RENDERER, feed_events, render_feed  # icalendar only when a feed is made
-
-    previous = index.rendered_events(RENDERER) if index is not None else {}
-    data, rendered = render_feed(feed_events(contacts, config, links), config, links.vault_name, previous)
-    if index is not None and rendered.keys() != previous.keys():
-        index.store_rendered_events(RENDERER, rendered)
-    return data
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False,
@@ -237,28 +221,11 @@ def load_vault(vault: Path, config: Config, index: Index | None = None,
     return _load(vault, config, index, progress)[0]
 
 
-def load_feed(vault: Path, config: Config, links: Links, index: Index | None = None,
-              progress: Progress | None = None) -> tuple[Vault, bytes]:
-    """The vault and its calendar feed; when neither changed since the last export, the feed
-    comes straight from the index, without even importing icalendar (a tenth of a second)."""
-    loaded, key = _load(vault, config, index, progress)
-    if index is None or key is None:  # a note saved just now: nothing is kept
-        return loaded, feed_with_index(loaded.contacts, config, links, index)
-    feed_key = hashlib.sha256("\n".join((key, repr(config), repr(links), _renderer())).encode()).hexdigest()
-    data = index.feed(feed_key)
-    if data is None:
-        data = feed_with_index(loaded.contacts, config, links, index)
-        index.store_feed(feed_key, data)
-    return loaded, data
-
-
-def _renderer() -> str:
-    """Which code renders the feed, found without importing icalendar."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("icalendar")
-    origin = spec.origin if spec is not None else None
-    return f"mdfollow {__version__}, icalendar {origin} {Path(origin).stat().st_mtime_ns if origin else 0}"
+def load_vault_keyed(vault: Path, config: Config, index: Index | None,
+                     progress: Progress | None = None) -> tuple[Vault, str | None]:
+    """The whole vault, and its key in the index (None: no index, or a note too fresh to keep),
+    for what is kept along with it (the exported feed)."""
+    return _load(vault, config, index, progress)
 
 
 @collector_paused(freeze=True)

@@ -8,6 +8,7 @@ mtime moved. That ends in the right state however the events arrived.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import threading
@@ -24,9 +25,9 @@ from .cache import Index
 from .config import Config
 from .contacts import Linker
 from .errors import OutputError, VaultNotFound
-from .feed import Events, Rendered, render_feed
 from .links import Links
 from .model import Note
+from .publish import Clock, Publisher
 from .vault import Known, collector_paused, refresh_notes, write_atomic
 
 Report = Callable[[str], None]
@@ -37,11 +38,14 @@ class FeedBuilder:
     """Builds the feed from the vault, keeping a note's last good state while it is broken.
 
     A half-typed front matter must not make a contact vanish from people's calendars; a
-    deleted note does disappear.
+    deleted note does disappear. The feed is the one `export` makes for the same day
+    (`today`, else the clock's local date: see `new_day`). `feed` holds its bytes; the
+    budget's warning goes to `report`, once.
     """
 
     def __init__(self, vault: Path, config: Config, links: Links, output: Path,
-                 index: Index | None, report: Report) -> None:
+                 index: Index | None, report: Report, *, today: dt.date | None = None,
+                 clock: Clock | None = None) -> None:
         self.vault, self.config, self.links, self.output = vault, config, links, output
         self.index = index
         self.report = report
@@ -49,9 +53,17 @@ class FeedBuilder:
         self._known: dict[str, Known] = {}  # every note as read, with its size and mtime
         self._notes: dict[str, Note] = {}  # what each note counted as in the last build
         self._said: set[str] = set()  # problems already reported, so each is said once
-        self._rendered: Rendered = {}  # every event of the last feed, to reuse
         self._linker = Linker(config)
-        self._events = Events(config, links)
+        self._publisher = Publisher(vault, config, links, today=today, clock=clock, durable=False)
+        self._day: dt.date | None = None  # the day of the last feed
+
+    def new_day(self) -> bool:
+        """Whether the day changed since the last feed (midnight, local time): then it is
+        made again, overdue follow-ups moving onto the new today."""
+        if self._day is None or self._publisher.today() == self._day:
+            return False
+        self._write_feed([])
+        return True
 
     @collector_paused()
     def rebuild(self, paths: Collection[str] | None = None) -> list[str]:
@@ -86,9 +98,8 @@ class FeedBuilder:
     def _write_feed(self, changed: list[str]) -> None:
         self._linker.update({path: self._notes.get(path) for path in changed})
         self._linker.mentions()  # after the first build, not on the first rename
-        contacts = self._linker.contacts
-        data, self._rendered = render_feed(self._events(contacts), self.config,
-                                           self.links.vault_name, self._rendered)
+        self._day = self._publisher.today()
+        data = self._publisher.make(self._linker.contacts, self.report).data
         if data != self.feed:
             try:
                 write_atomic(self.output, data, durable=False)  # made again at start
@@ -181,6 +192,9 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
     try:
         while not stop.is_set():
             if not changes.event.wait(timeout=LOOK_AGAIN_AFTER if owed else 0.5):
+                before = builder.feed
+                if builder.new_day():
+                    _said(builder, log, on_change, before, "a new day")
                 if owed:
                     _rebuild(builder, None, log, on_change, only_news=True)
                     owed = False
@@ -206,10 +220,19 @@ def _rebuild(builder: FeedBuilder, paths: set[str] | None, log: Report | None,
     started = time.perf_counter()
     before = builder.feed
     changed = builder.rebuild(paths)
-    if builder.feed is not None and builder.feed != before and on_change is not None:
-        on_change(builder.feed)
     if log is not None and (changed or not only_news):
         what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        _said(builder, log, on_change, before, what or "nothing that counts changed", started)
+    else:
+        _said(builder, None, on_change, before, "", started)
+
+
+def _said(builder: FeedBuilder, log: Report | None, on_change: Callable[[bytes], None] | None,
+          before: bytes | None, what: str, started: float | None = None) -> None:
+    """Pass a changed feed on, and log the rebuild."""
+    if builder.feed is not None and builder.feed != before and on_change is not None:
+        on_change(builder.feed)
+    if log is not None:
         feed = "feed rewritten" if builder.feed != before else "feed unchanged"
-        log(f"rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms: "
-            f"{what or 'nothing that counts changed'}; {feed}")
+        took = f" in {(time.perf_counter() - started) * 1000:.0f} ms" if started is not None else ""
+        log(f"rebuilt{took}: {what}; {feed}")

@@ -72,5 +72,11 @@ class Live:
 
 
 def summaries(feed: bytes) -> set[str]:
+    """The summaries of the feed's open events (not the done or cancelled ones it keeps a while)."""
     text = feed.decode("utf-8").replace("\r\n ", "")
-    return set(re.findall(r"^SUMMARY:(.*?)\r?$", text, re.MULTILINE))
+    found = set()
+    for event in text.split("BEGIN:VEVENT")[1:]:
+        summary = re.search(r"^SUMMARY:(.*?)\r?$", event, re.MULTILINE)
+        if summary and "\r\nSTATUS:CANCELLED\r\n" not in event and not summary[1].startswith("✓"):
+            found.add(summary[1])
+    return found

@@ -39,6 +39,14 @@ description = "From my notes"
 link = "file"
 refresh = "30m"
 alarm = "9:05"
+ahead = "6 months"
+per-day = 3
+max-events = 500
+max-bytes = 400000
+keep-done = "1w"
+birthdays = false
+contact-details = true
+detail = "minimal"
 
 [serve]
 public-url = "https://notes.example.org/follow/"
@@ -61,13 +69,20 @@ def test_every_key_is_read() -> None:
     assert config.spellings[normalize_key("How Often")] == "cadence"
     assert config.spellings[normalize_key("LastChatted")] == "last-contact"
     assert config.feed == FeedConfig(name="People, to call", description="From my notes", link="file",
-                                     refresh=dt.timedelta(minutes=30), alarm=dt.time(9, 5))
+                                     refresh=dt.timedelta(minutes=30), alarm=dt.time(9, 5), ahead=182,
+                                     per_day=3, max_events=500, max_bytes=400_000, keep_done=7,
+                                     birthdays=False, contact_details=True, detail="minimal")
+    assert config.daily_cap == 3 and parse_config("max-per-day = 4", "x").daily_cap == 4
     assert config.serve.public_url == "https://notes.example.org/follow"
     assert Config().serve.public_url is None
 
 
 def test_feed_defaults_and_toml_times() -> None:
-    assert Config().feed == FeedConfig(link="obsidian", refresh=dt.timedelta(hours=1), alarm=None)
+    assert Config().feed == FeedConfig(link="obsidian", refresh=dt.timedelta(hours=1), alarm=None, ahead=90,
+                                       per_day=None, max_events=1000, max_bytes=1_000_000, keep_done=3,
+                                       birthdays=True, contact_details=False, detail="full")
+    assert Config().daily_cap == 5
+    assert parse_config("[feed]\nahead = '0d'\nkeep-done = 0", "x").feed.keep_done == 0
     assert parse_config("[feed]\nalarm = 08:30:00\nrefresh = '2 hours'", "x").feed.alarm == dt.time(8, 30)
 
 
@@ -99,6 +114,13 @@ def test_an_empty_file_gives_the_defaults() -> None:
         ("[feed]\nalarm = '25:00'", "feed.alarm must be a time of day"),
         ("[feed]\nname = ''", "feed.name must be a non-empty text"),
         ("[feed]\ncolour = 'red'", "unknown setting feed.colour"),
+        ("[feed]\nper-day = 0", "feed.per-day must be a whole number"),
+        ("[feed]\nmax-events = -1", "feed.max-events must be a whole number"),
+        ("[feed]\nmax-bytes = '1 MB'", "feed.max-bytes must be a whole number"),
+        ("[feed]\nahead = 'soon'", "feed.ahead: "),
+        ("[feed]\nbirthdays = 'no'", "feed.birthdays must be true or false"),
+        ("[feed]\ncontact-details = 1", "feed.contact-details must be true or false"),
+        ("[feed]\ndetail = 'none'", "feed.detail must be"),
         ("[serve]\npublic-url = 'notes.example.org'", "serve.public-url must be an http"),
         ("[serve]\npublic-url = 'https://x.org/?a=1'", "serve.public-url must be an http"),
         ("[serve]\nport = 80", "unknown setting serve.port"),

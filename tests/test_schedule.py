@@ -188,22 +188,15 @@ def test_any_vault_gives_follow_ups_without_raising(notes: list[tuple[str, dict[
     schedule.stale(result.contacts, today, Interval(90, "days"))
 
 
-def test_the_daily_cap_moves_the_extra_follow_ups_to_the_next_days() -> None:
+def test_the_daily_cap_never_moves_a_date() -> None:
+    """`max-per-day` caps the calendar's own events a day (a digest holds the rest): `due`
+    keeps every follow-up on the date its rule gives, as the feed does."""
     files = {f"P{i}.md": f"---\nname: P{i}\nlast-contact: 2026-10-{20 + i // 4:02d}\ncadence: 30d\n---\n"
              for i in range(8)}  # P0-P3 due 11-19, P4-P7 due 11-20
-    files["Q.md"] = "---\nname: Q\nnext-due: 2026-11-19\n---\n- [ ] call [[Q]] 📅 2026-11-19\n"
-    files["M.md"] = "---\nname: M\nmet: 2026-11-18\n---\n"  # first, due 11-19
     result = vault(files)
-    capped = Config(max_per_day=3)
-    days = {f.contact: (f.kind, f.due.isoformat())
-            for f in schedule.follow_ups(result.contacts, capped, TODAY) if f.kind != "promise"}
-    assert days == {
-        "M": ("first", "2026-11-19"), "P0": ("cadence", "2026-11-19"), "P1": ("cadence", "2026-11-19"),
-        "P2": ("cadence", "2026-11-20"), "P3": ("cadence", "2026-11-20"), "P4": ("cadence", "2026-11-20"),
-        "P5": ("cadence", "2026-11-21"), "P6": ("cadence", "2026-11-21"), "P7": ("cadence", "2026-11-21"),
-        "Q": ("explicit", "2026-11-19"),
-    }
-    moved = [f.title for f in schedule.follow_ups(result.contacts, capped, TODAY) if f.contact == "P7"]
-    assert moved == ["Check in (every 30 days) (moved: 3 a day)"]
-    uncapped = {f.due for f in schedule.follow_ups(result.contacts, Config(), TODAY) if f.kind == "cadence"}
-    assert uncapped == {dt.date(2026, 11, 19), dt.date(2026, 11, 20)}
+    def days(config: Config) -> set[tuple[str, dt.date, str]]:
+        return {(f.contact, f.due, f.title) for f in schedule.follow_ups(result.contacts, config, TODAY)}
+
+    capped, uncapped = days(Config(max_per_day=3)), days(Config())
+    assert capped == uncapped
+    assert {due for _, due, _ in capped} == {dt.date(2026, 11, 19), dt.date(2026, 11, 20)}

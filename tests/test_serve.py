@@ -43,7 +43,7 @@ class Served:
 
 @pytest.fixture
 def served(vault: Path) -> Iterator[Served]:
-    live = Live(vault, "serve", "--port", "0", "--debounce", "50", "-v")
+    live = Live(vault, "--today", "2026-11-22", "serve", "--port", "0", "--debounce", "50", "-v")
     yield Served(live)
     assert live.stop() == 0
 

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import http.client
+import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 
 from mdfollow import vault as vault_module
 from mdfollow import watch as watch_module
-from mdfollow.config import Config
+from mdfollow.cli import cli
+from mdfollow.config import Config, FeedConfig
 from mdfollow.errors import VaultNotFound
-from mdfollow.feed import render_feed
 from mdfollow.links import Links
+from mdfollow.publish import Publisher
 from mdfollow.watch import FeedBuilder
 
 from .factories import write_vault
 from .live import Live, summaries, wait_until
+
+TODAY = dt.date(2026, 11, 22)
+PINNED = ("--today", TODAY.isoformat())
 
 
 def note(name: str, extra: str = "") -> str:
@@ -30,12 +39,14 @@ def note(name: str, extra: str = "") -> str:
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
-    return write_vault(tmp_path / "vault", {"People/Jane.md": note("Jane"), "People/Sam.md": note("Sam")})
+    files = {"People/Jane.md": note("Jane"), "People/Sam.md": note("Sam"),
+             ".mdfollow.toml": "[feed]\nper-day = 600\n"}  # a burst of 500 due on one day: no digest
+    return write_vault(tmp_path / "vault", files)
 
 
 @pytest.fixture
 def watching(vault: Path) -> Iterator[Live]:
-    live = Live(vault, "watch", "--debounce", "50", "-v")
+    live = Live(vault, *PINNED, "watch", "--debounce", "50", "-v")
     live.wait_for_output(r"^Watching ")
     yield live
     assert live.stop() == 0
@@ -127,7 +138,7 @@ def test_an_unwritable_feed_is_a_clear_error(vault: Path, tmp_path: Path) -> Non
 def builder_for(vault: Path) -> FeedBuilder:
     root = vault.resolve()
     return FeedBuilder(root, Config(), Links("obsidian", root.name), root / ".mdfollow/follow-ups.ics",
-                       None, pytest.fail)
+                       None, pytest.fail, today=TODAY)
 
 
 def test_a_rebuild_reads_the_named_notes_and_catches_what_events_missed(
@@ -203,11 +214,92 @@ def test_a_vault_deleted_during_a_rebuild_stops_the_watcher_and_stays_deleted(
         vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     builder = builder_for(vault)
 
+    real = Publisher.make
+
     def deleting(*args: Any) -> Any:
         shutil.rmtree(vault)
-        return render_feed(*args)
+        return real(*args)
 
-    monkeypatch.setattr(watch_module, "render_feed", deleting)
+    monkeypatch.setattr(Publisher, "make", deleting)
     with pytest.raises(VaultNotFound, match="is gone; stopping"):
         builder.rebuild()
     assert not vault.exists()
+
+
+# --- the day: pinned, or the clock's, rolling over at midnight -----------------------------
+
+
+class Clock:
+    """A wall clock the test moves: local time, as `publish.local_now` gives it."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def test_the_feed_rolls_over_at_local_midnight_without_a_restart(vault: Path) -> None:
+    zone = dt.timezone(dt.timedelta(hours=-8))  # local midnight is 08:00 UTC
+    clock = Clock(dt.datetime(2026, 11, 30, 23, 59, 58, tzinfo=zone))
+    root = vault.resolve()
+    builder = FeedBuilder(root, Config(), Links("obsidian", root.name), root / ".mdfollow/follow-ups.ics",
+                          None, pytest.fail, clock=clock)
+    builder.rebuild()
+    assert feed_of(vault) == {"Follow up: Jane", "Follow up: Sam"}  # due 12-01
+    served: list[bytes] = []
+    stop, failures = threading.Event(), []
+
+    def run() -> None:
+        try:
+            watch_module.watch(builder, stop, 0.05, on_change=served.append)
+        except Exception as error:  # asserted on below
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        time.sleep(0.3)
+        assert served == []  # nothing changed yet
+        clock.now = dt.datetime(2026, 12, 2, 0, 0, 1, tzinfo=zone)  # two days later, just after midnight
+        until_feed(vault, {"Follow up: Jane (1 day late)", "Follow up: Sam (1 day late)"})
+        wait_until(lambda: served and summaries(served[-1]) == feed_of(vault), "serve to get the new feed")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive() and failures == []
+    stamps = re.findall(rb"LAST-MODIFIED:(\d{8}T\d{6}Z)", served[-1])
+    assert stamps == [b"20261202T080001Z"] * 2  # the clock of the feed that changed them, in UTC
+
+
+def test_watch_and_serve_give_what_export_gives_for_the_same_day(vault: Path) -> None:
+    exported = CliRunner().invoke(cli, ["--vault", str(vault), *PINNED, "export", "-o", "-"]).stdout_bytes
+    live = Live(vault, *PINNED, "watch")
+    live.wait_for_output(r"^Watching ")
+    assert live.stop() == 0
+    assert (vault / ".mdfollow/follow-ups.ics").read_bytes() == exported
+    later = ("--today", "2026-12-05")
+    live = Live(vault, *later, "serve", "--port", "0")
+    url = urlsplit(live.wait_for_output(r"^  (http://\S+)$")[1])
+    connection = http.client.HTTPConnection("127.0.0.1", url.port, timeout=20)
+    connection.request("GET", url.path)
+    body = connection.getresponse().read()
+    connection.close()
+    assert live.stop() == 0
+    assert b"Follow up: Jane (4 days late)" in body
+    assert body == CliRunner().invoke(cli, ["--vault", str(vault), *later, "export", "-o", "-"]).stdout_bytes
+
+
+def test_the_watcher_says_once_what_the_budget_left_out(vault: Path) -> None:
+    root = vault.resolve()
+    said: list[str] = []
+    config = Config(feed=FeedConfig(max_events=1))
+    builder = FeedBuilder(root, config, Links("obsidian", root.name), root / ".mdfollow/follow-ups.ics",
+                          None, said.append, today=TODAY)
+    builder.rebuild()
+    assert len(feed_of(vault)) == 1
+    (vault / "People/Ana.md").write_text(note("Ana"), encoding="utf-8")
+    builder.rebuild()
+    assert said == ["the calendar feed leaves out 1 event of the next 90 days (1 follow-up) to stay within "
+                    "1 events and 1000000 bytes ([feed] max-events, max-bytes; Google drops feeds over "
+                    "about 1 MB); `mdfollow due --within 90d` lists everything"]

@@ -1,0 +1,138 @@
+"""What the feed remembers between runs: what calendars were shown, so they are kept right.
+
+Per UID of the last feed: its SEQUENCE, LAST-MODIFIED and a hash of its content (an
+unchanged event keeps both, byte for byte); where and why it was shown (sticky placement,
+telling a done cycle from a cancelled one); the done and cancelled events kept `keep-done`
+days; and the UIDs of ended cycles (never used again), forgotten after `RETIRED_FOR` days
+(a digest's or a birthday's once its day has passed: it cannot come back).
+This is state, not cache: it lives in the state folder (`state.py`), apart from the index,
+and `--no-cache` leaves it alone. Lost, it costs one jump forward of SEQUENCE and
+LAST-MODIFIED (they count from the clock), never a step back. It stays small: about one
+line per event in the feed, plus the ended cycles of the last year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .state import ensure_state_dir, state_dir
+from .vault import write_atomic
+
+FILE_NAME = "feed-state.json"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An open event of the last feed."""
+
+    uid0: str  # the cycle's first UID: the key its retirement is kept under
+    kind: str  # "follow-up", "promise", "birthday" or "digest"
+    due: dt.date
+    day: dt.date
+    own: bool  # a follow-up or promise shown as its own event (not in a digest)
+    path: str
+    anchor: str  # a follow-up's last contact then; a promise's "path:line"
+    attempts: int
+    summary: str
+    url: str | None
+    categories: tuple[str, ...]
+    content: str
+    sequence: int
+    modified: dt.datetime
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A done or cancelled event, kept in the feed until `until`."""
+
+    day: dt.date
+    summary: str
+    description: str
+    url: str | None
+    categories: tuple[str, ...]
+    status: str | None  # None: done ("✓ …"); "CANCELLED"
+    until: dt.date
+    content: str = ""
+    sequence: int = 0
+    modified: dt.datetime = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    shown: dict[str, Shown] = field(default_factory=dict)
+    ended: dict[str, Ended] = field(default_factory=dict)
+    retired: dict[str, tuple[int, dt.date]] = field(default_factory=dict)  # uid0 -> (generation, until)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "version": VERSION,
+            "shown": {uid: [s.uid0, s.kind, s.due.isoformat(), s.day.isoformat(), s.own, s.path, s.anchor,
+                            s.attempts, s.summary, s.url, list(s.categories), s.content, s.sequence,
+                            _moment(s.modified)] for uid, s in self.shown.items()},
+            "ended": {uid: [e.day.isoformat(), e.summary, e.description, e.url, list(e.categories),
+                            e.status, e.until.isoformat(), e.content, e.sequence, _moment(e.modified)]
+                      for uid, e in self.ended.items()},
+            "retired": {uid0: [generation, until.isoformat()]
+                        for uid0, (generation, until) in self.retired.items()},
+        }, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def parse_state(text: str) -> FeedState:
+    """The kept state; anything unreadable is no state (values then jump forward, never back)."""
+    try:
+        data = json.loads(text)
+        if data.get("version") != VERSION:
+            return FeedState()
+        shown = {uid: Shown(v[0], v[1], _day(v[2]), _day(v[3]), bool(v[4]), v[5], v[6], int(v[7]), v[8],
+                            v[9], tuple(v[10]), v[11], int(v[12]), _parse_moment(v[13]))
+                 for uid, v in data["shown"].items()}
+        ended = {uid: Ended(_day(v[0]), v[1], v[2], v[3], tuple(v[4]), v[5], _day(v[6]), v[7], int(v[8]),
+                            _parse_moment(v[9])) for uid, v in data["ended"].items()}
+        retired = {uid0: (int(v[0]), _day(v[1])) for uid0, v in data["retired"].items()}
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return FeedState()
+    return FeedState(shown, ended, retired)
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _moment(when: dt.datetime) -> str:
+    return when.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _parse_moment(text: str) -> dt.datetime:
+    if len(text) != 16 or text[8] != "T" or text[15] != "Z":
+        raise ValueError(text)
+    return dt.datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]),
+                       int(text[13:15]), tzinfo=dt.timezone.utc)  # strptime is 20 times slower
+
+
+def state_path(vault: Path) -> Path:
+    return state_dir(vault) / FILE_NAME
+
+
+def read_state(vault: Path) -> str:
+    """The state file's text; "" when there is none (or it cannot be read)."""
+    try:
+        return state_path(vault).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def load_state(vault: Path) -> FeedState:
+    return parse_state(read_state(vault))
+
+
+def save_state(vault: Path, state: FeedState, *, durable: bool = True) -> None:
+    """Atomically (temp file + rename), private: it names people and promises. Not
+    `durable` (the watcher, on every save): a crash may lose the last one, which costs a
+    jump forward of SEQUENCE and LAST-MODIFIED, never a step back."""
+    write_atomic(ensure_state_dir(vault) / FILE_NAME, state.to_json().encode("utf-8"), 0o600,
+                 durable=durable)
+
