@@ -31,11 +31,6 @@ from .state import vault_id
 if TYPE_CHECKING:
     from .feed import Rendered  # not imported at run time: icalendar is heavy
 
-SCHEMA = 5
-BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
-_KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
-
-
 @dataclass(frozen=True)
 class Exported:
     """What an export made: the feed, the budget's warning ("" if none), its event count."""
@@ -43,6 +38,11 @@ class Exported:
     data: bytes
     warning: str
     events: int
+
+
+SCHEMA = 5
+BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
+_KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
 
 
 @dataclass(frozen=True)
