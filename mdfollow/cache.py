@@ -292,6 +292,8 @@ def _private_folder(folder: Path) -> bool:
     if not folder.is_dir():
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
+    if os.name != "posix":  # no owner or mode bits to check (Windows: the profile is private)
+        return False
     info = folder.stat()
     if info.st_uid != os.getuid():
         raise _Unusable(f"its folder belongs to another user (uid {info.st_uid})")
@@ -307,6 +309,8 @@ def _private_folder(folder: Path) -> bool:
 def _private_file(location: Path) -> None:
     """The index file, the user's own, readable by nobody else (0600): it holds contact data.
     Never through a symlink; SQLite gives its -wal and -shm files the same mode."""
+    if os.name != "posix":
+        return
     fd = os.open(location, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         info = os.fstat(fd)
