@@ -444,6 +444,24 @@ def test_a_read_only_index_means_running_without_it(vault: Path, monkeypatch: py
     assert result.stderr.count("warning") == 1 and "reading without it" in result.stderr
 
 
+def test_a_read_only_cache_folder_means_running_without_the_index(vault: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No index can be made there (root ignores modes, so the refusal is the system's answer)."""
+    real = os.open
+
+    def refusing(path: str, flags: int, mode: int = 0o777) -> int:
+        if str(path).endswith("index.sqlite") and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refusing)
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *STALE])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 5
+    assert result.stderr.count("warning") == 1 and "(Permission denied); reading without it" in result.stderr
+    assert not default_location(vault).exists()
+
+
 HOLD_THE_LOCK = """
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
