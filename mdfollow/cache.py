@@ -40,7 +40,7 @@ class Exported:
     events: int
 
 
-SCHEMA = 5
+SCHEMA = 6
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
 _KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
 

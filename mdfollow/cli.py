@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,8 +22,8 @@ import click
 
 from . import __version__, schedule
 from .cache import Exported, Index, default_location, fingerprint
-from .config import Config
-from .contacts import Vault, find_contact, timeline
+from .config import Config, UserConfig
+from .contacts import Vault, answering_to, resolve, tell_apart, timeline
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -35,13 +34,18 @@ from .errors import (
     InvalidValue,
     MdfollowError,
     OutputError,
+    UnreadableInput,
 )
 from .fields import Interval, parse_date, parse_interval
 from .model import Contact, FollowUp, stale_json
+from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
+from .terminal import color as use_color
 from .vault import (
+    choose_vault,
     create_note,
-    default_feed_path,
+    feed_target,
     load_config,
+    load_user_config,
     load_vault,
     open_vault,
     read_for_edit,
@@ -80,7 +84,7 @@ def _interval_option(ctx: click.Context, param: click.Parameter, value: str | No
 class Session:
     """What every command needs: the vault, its config and the day it is."""
 
-    vault_path: Path
+    given_vault: Path | None  # --vault or MDFOLLOW_VAULT; else the vault is found (`vault_path`)
     config_path: Path | None
     today: dt.date
     use_cache: bool = True
@@ -89,8 +93,16 @@ class Session:
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
 
     @cached_property
+    def vault_path(self) -> Path:
+        return choose_vault(self.given_vault, Path.cwd(), self.user)
+
+    @cached_property
+    def user(self) -> UserConfig:
+        return load_user_config()
+
+    @cached_property
     def config(self) -> Config:
-        return load_config(open_vault(self.vault_path), self.config_path)
+        return load_config(open_vault(self.vault_path), self.config_path, self.user)
 
     def load(self) -> Vault:
         """Read the vault (once); notes too broken to read are named once on stderr."""
@@ -103,7 +115,7 @@ class Session:
 
             if not HAVE_LIBYAML:
                 _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
-        return _progress_bar(paths) if self.show_progress else paths
+        return progress(paths, "Reading notes") if self.show_progress else paths
 
     def index(self, root: Path) -> Index | None:
         """The vault's index in the cache folder, unless --no-cache."""
@@ -134,7 +146,8 @@ class Session:
             if index is not None:
                 index.close()
         if not self.quiet_skips:
-            _report_skips(vault)
+            for line in broken_notes(vault.problems, vault.skipped):
+                _warn(line)
         return result
 
 
@@ -143,45 +156,16 @@ def _twice(vault: Vault) -> tuple[Vault, Vault]:
     return vault, vault
 
 
-def _progress_bar(paths: list[str]) -> Iterable[str]:
-    """A cold read of a big vault shows its progress on stderr (a terminal only)."""
-    if len(paths) < 500:
-        yield from paths
-        return
-    with click.progressbar(paths, label="Reading notes", file=sys.stderr) as bar:
-        yield from bar
-
-
 def _warn(message: str) -> None:
     click.echo(f"mdfollow: warning: {message}", err=True)
-
-
-def _report_skips(vault: Vault) -> None:
-    skipped = set(vault.skipped)
-    for problem in vault.problems:
-        if problem.path in skipped:
-            _warn(f"{problem.path}:{problem.line}: {problem.message}")
-    others = sum(1 for p in vault.problems if p.severity == "error" and p.path not in skipped)
-    if others:
-        _warn(f"{_plural(others, 'more error')} in the vault "
-              "(an impossible date, an unknown cadence…): run `mdfollow check`")
 
 
 pass_session = click.make_pass_decorator(Session)
 
 
 def _find(session: Session, name: str) -> Contact:
-    """find_contact, saying so when the name is that of a note too broken to read."""
-    vault = session.load()
-    try:
-        return find_contact(vault.contacts, name)
-    except ContactNotFound:
-        key = name.strip().casefold()
-        for problem in vault.problems:
-            if problem.path in vault.skipped and key in problem.path.rsplit("/", 1)[-1].casefold():
-                raise ContactNotFound(f"{problem.path} can't be read, so it can't be changed: "
-                                      f"{problem.message.removesuffix('; note skipped')}") from None
-        raise
+    """The contact NAME (a name, alias or the note's path) means; see `contacts.resolve`."""
+    return resolve(session.load(), name)
 
 
 def json_option(func: F) -> F:
@@ -195,6 +179,10 @@ def json_option(func: F) -> F:
                         help="Print a JSON array (fields documented in the README).")(func)
 
 
+force_option = click.option("--force", is_flag=True,
+                            help="Replace the output file even if it is not a feed mdfollow wrote.")
+
+
 def interval_option(name: str, default: str, help_text: str) -> Callable[[F], F]:
     """An option taking an interval in the cadence grammar (`7d`, `2w`, `1m`, `0`)."""
     return click.option(name, callback=_interval_option, default=default, show_default=True,
@@ -206,6 +194,41 @@ def _plural(count: int, word: str) -> str:
 
 
 class _Group(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._globals_first(args))
+
+    def _globals_first(self, args: list[str]) -> list[str]:
+        """`mdfollow due --vault X` read as `mdfollow --vault X due`: global options anywhere."""
+        options = {name: o for o in self.params if isinstance(o, click.Option) and not o.is_eager
+                   for name in (*o.opts, *o.secondary_opts)}
+        start = 0
+        while start < len(args) and args[start].startswith("-"):
+            option = options.get(args[start])
+            start += 2 if option is not None and not option.is_flag else 1
+        command = self.commands.get(args[start]) if start < len(args) else None
+        if command is None:
+            return args
+        takes_value = {name for o in command.params if isinstance(o, click.Option) and not o.is_flag
+                       for name in o.opts}
+        hoisted: list[str] = []
+        rest: list[str] = []
+        index = start + 1
+        while index < len(args):
+            token = args[index]
+            option = options.get(token.split("=", 1)[0])
+            if token == "--":
+                rest += args[index:]
+                break
+            if option is not None:
+                count = 1 if option.is_flag or "=" in token else 2
+                hoisted += args[index:index + count]
+                index += count
+                continue
+            count = 2 if token in takes_value else 1
+            rest += args[index:index + count]
+            index += count
+        return [*args[:start], *hoisted, *args[start:start + 1], *rest]
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -227,8 +250,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", "vault_path", type=click.Path(path_type=Path), envvar="MDFOLLOW_VAULT",
-              default=".", show_default="current folder",
-              help="The vault folder (env MDFOLLOW_VAULT).")
+              default=None, help="The vault folder (env MDFOLLOW_VAULT; default: the folder, or the "
+                                 "nearest above, with .obsidian/ or .mdfollow.toml, else the user "
+                                 "config's vault).")
 @click.option("--today", callback=_date_option, metavar="YYYY-MM-DD",
               help="Compute as if it were this day (default: the local date).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -236,13 +260,20 @@ class _Group(click.Group):
               help="Config file (env MDFOLLOW_CONFIG; default <vault>/.mdfollow.toml).")
 @click.option("--no-cache", is_flag=True,
               help="Read every note afresh, without the index in the cache folder.")
+@click.option("--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+              help="Colour the output: auto honours NO_COLOR and TERM=dumb, and colours a terminal only.")
+@click.option("-q", "--quiet", is_flag=True, help="Don't warn about broken notes (`check` lists them).")
 @click.version_option(__version__, prog_name="mdfollow")
 @click.pass_context
-def cli(ctx: click.Context, vault_path: Path, today: dt.date | None,
-        config_path: Path | None, no_cache: bool) -> None:
-    """Follow up with people, straight from the Markdown notes you keep about them."""
+def cli(ctx: click.Context, vault_path: Path | None, today: dt.date | None,
+        config_path: Path | None, no_cache: bool, color: str, quiet: bool) -> None:
+    """Follow up with people, straight from the Markdown notes you keep about them.
+
+    Global options may also come after the command: `mdfollow due --vault ~/Notes`.
+    """
+    ctx.color = use_color(color, os.environ)
     ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache,
-                      pinned=today is not None)
+                      quiet_skips=quiet, pinned=today is not None)
 
 
 @cli.command()
@@ -266,10 +297,12 @@ def due(session: Session, within: Interval, as_json: bool) -> None:
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
-    rows = [(_when(item, today), item.contact, item.kind, item.due.isoformat(),
-             _date(item.last_contact), item.title) for item in items]
-    _print_table(("WHEN", "WHO", "KIND", "DUE", "LAST CONTACT", "WHAT"), rows,
-                 late=[item.due < today for item in items])
+    who = tell_apart([(item.contact, item.path) for item in items], vault.contacts)
+    rows = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact),
+             item.title)
+            for item in items]
+    _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), rows,
+                 late=[item.due < today for item in items], shrink=(4, 1))
 
 
 def _by(today: dt.date, end: dt.date) -> str:
@@ -316,22 +349,25 @@ def stale(session: Session, since: Interval, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               default=None, help="Where to write the feed; - for stdout. "
                                  "[default: <vault>/.mdfollow/follow-ups.ics]")
+@force_option
 @pass_session
-def export(session: Session, output: Path | None) -> None:
-    """Write the calendar feed (.ics) of every follow-up, promise and birthday.
+def export(session: Session, output: Path | None, force: bool) -> None:
+    """Write the calendar feed (.ics): what is due from today to [feed] ahead (90 days).
 
-    Subscribe to it from Google, Apple, Outlook or Thunderbird (see the README). It holds
-    today and the next [feed] ahead days; an unchanged event keeps its bytes. The write is atomic.
+    Overdue ones are on today; a day shows [feed] per-day events and one digest for the
+    rest; the feed stays within [feed] max-events and max-bytes (stderr says what was
+    left out). Subscribe to it from Google, Apple, Outlook or Thunderbird (see
+    docs/calendar.md). The write is atomic.
     """
+    root = open_vault(session.vault_path).resolve()
+    target = feed_target(output, root, force=force)
     made = session.feed()
     if made.warning:
         _warn(made.warning)
     data = made.data
-    root = open_vault(session.vault_path).resolve()
-    if output is not None and str(output) == "-":
+    if target is None:
         click.echo(data, nl=False)
         return
-    target = output or default_feed_path(root)
     try:
         write_atomic(target, data)
     except OSError as error:
@@ -348,15 +384,18 @@ def check(session: Session, as_json: bool) -> None:
     Exits 1 when there is any error (broken YAML, an impossible date, an unknown cadence,
     an unreadable file, a promise whose date is not a date), else 0.
     """
+    from .checks import doubts
+
     session.quiet_skips = True
     vault = session.load()
-    errors = sum(1 for p in vault.problems if p.severity == "error")
+    problems = [*vault.problems, *doubts(vault.contacts, session.today)]
+    errors = sum(1 for p in problems if p.severity == "error")
     if as_json:
-        _print_json([problem.to_json() for problem in vault.problems])
+        _print_json([problem.to_json() for problem in problems])
     else:
-        for problem in vault.problems:
+        for problem in problems:
             click.echo(str(problem))
-        warnings = len(vault.problems) - errors
+        warnings = len(problems) - errors
         click.echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
                    f"in {_plural(len(vault.contacts), 'contact')}", err=True)
     if errors:
@@ -382,23 +421,12 @@ _FLAT_OBJECTS = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 late: Sequence[bool] = ()) -> None:
-    widths = [max(_width(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
-    click.echo(click.style(_row(headers, widths), bold=True))
-    for index, row in enumerate(rows):
-        line = _row(row, widths)
+                 late: Sequence[bool] = (), *, shrink: Sequence[int] = ()) -> None:
+    """A table; with `shrink`, those columns are cut to fit the terminal's width."""
+    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink)
+    click.echo(click.style(lines[0], bold=True))
+    for index, line in enumerate(lines[1:]):
         click.echo(click.style(line, fg="red") if index < len(late) and late[index] else line)
-
-
-def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = [cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=False)]
-    return "  ".join(padded).rstrip()
-
-
-def _width(text: str) -> int:
-    """Columns on a terminal: CJK and emoji take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch)
-               else 1 for ch in text)
 
 
 # --- writing commands -------------------------------------------------------------------
@@ -435,7 +463,7 @@ def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run
     commit = commit or session.config.autocommit
     if commit:
         history.ready_to_commit(vault)
-    for change in changes:
+    for change in progress(list(changes), "Writing notes") if session.show_progress else changes:
         if change.before is None:
             create_note(vault, change.path, change.after)
         else:
@@ -473,37 +501,46 @@ def _edit(session: Session, name: str, transform: Callable[[Contact, str], str],
 @click.option("--note", "text", default="", help="What happened: the log line's text.")
 @click.option("--date", "on", callback=_date_option, metavar="YYYY-MM-DD",
               help="When it happened (default: today).")
+@click.option("--future", is_flag=True, help="Allow a --date more than a day ahead.")
 @click.option("--via", default=None, help="email, call, text, meeting, …")
-@click.option("--replied/--no-reply", default=None,
-              help="They answered (or you met): resets attempts. Default: a conversation "
-                   "(--via meeting, call, video, coffee, lunch, dinner) counts as a reply.")
+@click.option("--replied/--no-reply", default=True,
+              help="A conversation happened (the default): resets attempts and ends a sequence. "
+                   "--no-reply: an outreach with no answer yet, one more unanswered try.")
 @writing_command
 @pass_session
-def log(session: Session, name: str, text: str, on: dt.date | None, via: str | None,
-        replied: bool | None, dry_run: bool, commit: bool) -> None:
-    """Record that you followed up with NAME (or they with you).
+def log(session: Session, name: str, text: str, on: dt.date | None, future: bool, via: str | None,
+        replied: bool, dry_run: bool, commit: bool) -> None:
+    """Record a conversation with NAME (or, with --no-reply, an unanswered outreach).
 
     Sets last-contact (never backwards), appends `- DATE (VIA) NOTE` to the note's `## Log`
-    (made at the end if missing), empties a next-due the interaction has passed, and counts
-    unanswered tries in `attempts`. An unanswered last try closes the contact.
+    (made at the end if missing) and empties a next-due the interaction has passed. A
+    conversation resets `attempts` and ends a running `sequence`; --no-reply adds one to
+    `attempts`, and an unanswered last try closes the contact. It says when it does either.
     """
-    from .edit import CONVERSATIONS, log_interaction
+    from .edit import log_interaction
+    from .outcome import after_edit
 
     on = on or session.today
-    answered = replied if replied is not None else (via or "").casefold() in CONVERSATIONS
-    words = " ".join(text.split()) or ("they replied" if answered else "followed up")
+    if on > session.today + dt.timedelta(days=1) and not future:
+        raise click.BadParameter(f"{on.isoformat()} is more than a day ahead (a typo?); add --future "
+                                 "if you mean it", param_hint="--date")
+    words = " ".join(text.split()) or ("in touch" if replied else "no reply yet")
     entry = f"- {on.isoformat()}{f' ({via})' if via else ''} {words}"
+    edits: list[tuple[str, str]] = []
 
     def record(contact: Contact, note: str) -> str:
         follow_up = schedule.current(contact, session.config)
-        closes = not answered and follow_up is not None and follow_up.kind == "break-up"
-        return log_interaction(note, contact.path, session.config, on=on, entry=entry,
-                               replied=answered, closes=closes)
+        closes = not replied and follow_up is not None and follow_up.kind == "break-up"
+        edits.append((note, log_interaction(note, contact.path, session.config, on=on, entry=entry,
+                                            replied=replied, closes=closes)))
+        return edits[-1][1]
 
     contact = _edit(session, name, record, lambda c: f"log: {c.name}{f' ({via})' if via else ''}",
                     dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"Logged {entry[2:]} — {contact.name} ({contact.path})")
+        for sentence in after_edit(*edits[-1], contact.path, session.config):
+            click.echo(sentence)
 
 
 @cli.command()
@@ -517,13 +554,20 @@ def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool)
     Promises and birthdays are never snoozed.
     """
     from .edit import set_fields
+    from .outcome import inactive
 
     day = _until(session.today, until)
+    if day <= session.today:
+        raise click.BadParameter(f"{day.isoformat()} is not after today ({session.today.isoformat()}): "
+                                 "snooze until a later day, or for a while (7d, 2w)", param_hint="UNTIL")
     contact = _edit(session, name, lambda c, note: set_fields(
         note, {"snooze-until": day.isoformat()}, session.config.spellings),
         lambda c: f"snooze: {c.name} until {day.isoformat()}", dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"Snoozed {contact.name} until {day.isoformat()}")
+        status = inactive(contact)
+        if status:
+            click.echo(status)
 
 
 def _until(today: dt.date, text: str) -> dt.date:
@@ -610,12 +654,15 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     Fills in the follow-up fields given; never overwrites an existing note.
     """
     from .edit import new_note, note_file_name, yaml_list
+    from .templates import has_templater
 
     config = session.config
     vault = open_vault(session.vault_path)
-    existing = [c for c in session.load().contacts if c.name.casefold() == name.strip().casefold()]
+    file_name = note_file_name(name)
+    existing = answering_to(session.load().contacts, name, file_name[:-3])
     if existing:
-        raise EditRefused(f"{existing[0].path} is already the note of {existing[0].name}")
+        raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "
+                          "nothing was written. Use another name, or `mdfollow log` that contact")
     fields: dict[str, str] = {}
     if cadence:
         try:
@@ -628,12 +675,19 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     tag_list = [t.strip().lstrip("#") for t in tags.split(",") if t.strip()]
     if tag_list:
         fields["tags"] = yaml_list(tag_list)
-    file_name = note_file_name(name)
     path = f"{_vault_folder(folder)}{file_name}"
-    text = new_note(name.strip(), _template(vault, config), session.today, fields, config.spellings,
-                    file_name[:-3])
+    template = _template(vault, config)
+    if template is not None and has_templater(template):
+        _warn("the template holds Templater commands (<% … %>); they are left as they are: "
+              "run Templater on the new note")
+    text = new_note(name.strip(), template, _now(session), fields, config.spellings, file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
         click.echo(f"Created {path}")
+
+
+def _now(session: Session) -> dt.datetime:
+    """The day it is (--today) at the time it is, for {{date}} and {{time}} in templates."""
+    return dt.datetime.combine(session.today, dt.datetime.now().time().replace(microsecond=0))
 
 
 def _template(vault: Path, config: Config, name: str = "Person.md") -> str | None:
@@ -642,7 +696,7 @@ def _template(vault: Path, config: Config, name: str = "Person.md") -> str | Non
         candidate = vault / folder / name
         if candidate.is_file():
             try:
-                return candidate.read_text(encoding="utf-8-sig")
+                return candidate.read_bytes().decode("utf-8-sig")  # its line endings kept
             except (OSError, UnicodeDecodeError) as error:
                 raise EditRefused(f"cannot read the template {candidate}: {error}") from None
     return None
@@ -690,6 +744,7 @@ def live_options(func: F) -> F:
     func = click.option("-v", "--verbose", is_flag=True, help="Log one line per rebuild on stderr.")(func)
     func = click.option("--debounce", type=click.IntRange(0, 60_000), default=300, show_default=True,
                         metavar="MS", help="Wait this many quiet milliseconds before rebuilding.")(func)
+    func = force_option(func)
     return click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
                         help="The feed file to keep current. "
                              "[default: <vault>/.mdfollow/follow-ups.ics]")(func)
@@ -706,12 +761,13 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _builder(session: Session, output: Path | None) -> FeedBuilder:
+def _builder(session: Session, output: Path | None, force: bool) -> FeedBuilder:
     from .watch import FeedBuilder
 
     root = open_vault(session.vault_path).resolve()
-    return FeedBuilder(root, session.config, _links(session.config, root),
-                       output or default_feed_path(root), session.index(root), _warn,
+    target = feed_target(output, root, force=force, stdout=False)
+    assert target is not None
+    return FeedBuilder(root, session.config, _links(session.config, root), target, session.index(root), _warn,
                        today=session.today if session.pinned else None)
 
 
@@ -724,7 +780,7 @@ def _log(verbose: bool) -> Callable[[str], None] | None:
 @cli.command("watch")
 @live_options
 @pass_session
-def watch_command(session: Session, output: Path | None, debounce: int, verbose: bool) -> None:
+def watch_command(session: Session, output: Path | None, force: bool, debounce: int, verbose: bool) -> None:
     """Keep the feed file current while you edit notes (Ctrl-C stops).
 
     Re-reads only the notes that changed, and rewrites the feed (atomically, as `export`
@@ -733,7 +789,7 @@ def watch_command(session: Session, output: Path | None, debounce: int, verbose:
     from .watch import watch
 
     stop = _stop_on_signals()
-    builder = _builder(session, output)
+    builder = _builder(session, output, force)
     builder.rebuild()
     click.echo(f"Watching {builder.vault}; the feed is {builder.output} (Ctrl-C stops)")
     sys.stdout.flush()
@@ -748,7 +804,7 @@ def watch_command(session: Session, output: Path | None, debounce: int, verbose:
 @live_options
 @pass_session
 def serve(session: Session, host: str, port: int, rotate_token: bool, output: Path | None,
-          debounce: int, verbose: bool) -> None:
+          force: bool, debounce: int, verbose: bool) -> None:
     """Serve the feed over HTTP on a secret URL for calendar apps, and keep it current.
 
     The URL carries a random token kept in <vault>/.mdfollow/token; --rotate-token
@@ -761,7 +817,7 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, output: Pa
     from .watch import watch
 
     stop = _stop_on_signals()
-    builder = _builder(session, output)
+    builder = _builder(session, output, force)
     builder.rebuild()
     assert builder.feed is not None
     token = load_token(builder.vault, rotate=rotate_token)
@@ -793,14 +849,16 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, output: Pa
 @click.option("--cadence", default=None, help="Cadence for everyone imported: 90d, quarterly…")
 @click.option("--spread", callback=_interval_option, default=None, metavar="INTERVAL",
               help="Give each new contact a first next-due spread evenly over this many days: 30d.")
+@click.option("-v", "--verbose", is_flag=True, help="List every note created and every person skipped.")
 @writing_command
 @pass_session
 def import_command(session: Session, file: Path, folder: str, cadence: str | None,
-                   spread: Interval | None, dry_run: bool, commit: bool) -> None:
+                   spread: Interval | None, verbose: bool, dry_run: bool, commit: bool) -> None:
     """Create a note per person from a vCard (.vcf), Google Contacts CSV or LinkedIn CSV.
 
     People who already have a note (same name, alias or email) are skipped, so importing
-    the same file twice changes nothing. Malformed cards are reported and skipped.
+    the same file twice changes nothing. Malformed cards are reported and skipped; a file
+    from which nobody at all can be read exits 5.
     """
     from .addressbook import plan_import, read_people
     from .edit import new_note, note_file_name
@@ -815,6 +873,10 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     except UnicodeDecodeError:
         raise InvalidValue(f"{file} is not UTF-8 text: export it again as UTF-8") from None
     people, problems = read_people(text, file.name)
+    if not people:
+        for problem in problems:
+            click.echo(f"  {problem}")
+        raise UnreadableInput(f"nobody could be read from {file.name}; nothing was written")
     vault = open_vault(session.vault_path)
     plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
                        spread if spread and spread.count else None)
@@ -824,7 +886,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     for person, fields in plan.create:
         path = _free_path(vault, folder, note_file_name(person.name), taken)
         stem = path.rsplit("/", 1)[-1][:-3]
-        changes.append(Change(path, None, new_note(person.name, template, session.today, fields,
+        changes.append(Change(path, None, new_note(person.name, template, _now(session), fields,
                                                    session.config.spellings, stem)))
     if dry_run:
         for change in changes:
@@ -832,7 +894,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     elif changes:
         _apply(session, changes, f"import: {_plural(len(changes), 'contact')} from {file.name}",
                dry_run=False, commit=commit)
-    _import_summary([c.path for c in changes], plan.skipped, problems, dry_run)
+    _import_summary([c.path for c in changes], plan.skipped, problems, dry_run=dry_run, verbose=verbose)
 
 
 def _vault_folder(folder: str) -> str:
@@ -855,17 +917,19 @@ def _free_path(vault: Path, folder: str, file_name: str, taken: set[str]) -> str
     raise EditRefused(f"no free file name for {stem!r} in {folder!r}")
 
 
-def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any],
-                    dry_run: bool) -> None:
-    verb = "Would create" if dry_run else "Created"
-    click.echo(f"{verb} {_plural(len(created), 'note')}; skipped {len(skipped)}; "
-               f"{_plural(len(problems), 'problem')}.")
-    for path in ([] if dry_run else created):
+def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any], *,
+                    dry_run: bool, verbose: bool) -> None:
+    """Problems always, each note and skipped person with -v, and the counts last, on screen."""
+    for path in created if verbose and not dry_run else []:
         click.echo(f"  created {path}")
-    for person, why in skipped:
+    for person, why in skipped if verbose else []:
         click.echo(f"  skipped {person.name}: {why}")
     for problem in problems:
         click.echo(f"  {problem}")
+    verb = "Would create" if dry_run else "Created"
+    listed = " (-v lists them)" if skipped and not verbose else ""
+    click.echo(f"{verb} {_plural(len(created), 'note')}; skipped {len(skipped)}{listed}; "
+               f"{_plural(len(problems), 'problem')}.")
 
 
 @cli.command()

@@ -66,7 +66,7 @@ class Config:
     feed: FeedConfig = field(default_factory=FeedConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
     autocommit: bool = False  # [git] autocommit: every writing command commits what it wrote
-    max_per_day: int | None = None  # the daily cap on cadence, first and sequence follow-ups
+    max_per_day: int | None = None  # the calendar's own events a day, unless [feed] per-day says
     draft_name: str | None = None  # [draft] name: who signs the drafts
     draft_signature: str | None = None
 
@@ -80,16 +80,60 @@ _TOP_KEYS = {"cadence", "sequences", "fields", "max-attempts", "first-follow-up"
              "template-folders", "feed", "serve", "git", "max-per-day", "draft"}
 
 
-def parse_config(text: str, source: str) -> Config:
-    """Read the TOML config; `source` names the file in messages."""
+@dataclass(frozen=True)
+class UserConfig:
+    """The user's own config file: the vault to use by default, and defaults for every vault
+    setting (each vault's `.mdfollow.toml` overrides them, key by key)."""
+
+    vault: str | None = None
+    defaults: Mapping[str, object] = field(default_factory=dict)
+
+
+def parse_user_config(text: str, source: str) -> UserConfig:
+    """Read the user config: `vault = "~/Notes"` and any vault setting, checked here so a
+    typo is named in this file, not in every vault's."""
+    data = _toml(text, source)
+    vault = data.pop("vault", None)
+    if vault is not None and not (isinstance(vault, str) and vault.strip()):
+        raise ConfigError(f"{source}: vault must be a folder, like \"~/Notes\"")
+    _config_from(data, source)
+    return UserConfig(vault, data)
+
+
+def parse_config(text: str, source: str, user: UserConfig | None = None) -> Config:
+    """Read the vault's TOML config over the user's defaults; `source` names it in messages."""
+    data = _toml(text, source)
+    return _config_from(_merged(user.defaults, data) if user else data, source)
+
+
+def user_defaults(user: UserConfig) -> Config:
+    """The config of a vault without a config file of its own."""
+    return _config_from(dict(user.defaults), "the user config")
+
+
+def _merged(defaults: Mapping[str, object], data: Mapping[str, object]) -> dict[str, object]:
+    """`data` over `defaults`, table by table."""
+    merged = dict(defaults)
+    for key, value in data.items():
+        below = merged.get(key)
+        both_tables = isinstance(below, dict) and isinstance(value, dict)
+        merged[key] = _merged(below, value) if both_tables else value  # type: ignore[arg-type]
+    return merged
+
+
+def _toml(text: str, source: str) -> dict[str, object]:
     if sys.version_info >= (3, 11):  # imported here: most vaults have no config file
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
     try:
-        data = tomllib.loads(text)
+        data: dict[str, object] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    return data
+
+
+def _config_from(data: Mapping[str, object], source: str) -> Config:
     _no_unknown(data, _TOP_KEYS, source, "")
     cadence = _table(data, "cadence", source)
     _no_unknown(cadence, {"default", "tags"}, source, "cadence.")

@@ -334,12 +334,30 @@ def timeline(contact: Contact, note: Note) -> tuple[Interaction, ...]:
     return _newest_first([*own, *contact.interactions])
 
 
+def resolve(vault: Vault, name: str) -> Contact:
+    """The contact NAME means, for every command that takes one (see `find_contact`); a name
+    that is only that of a note too broken to read says so."""
+    try:
+        return find_contact(vault.contacts, name)
+    except ContactNotFound:
+        key = name.strip().casefold()
+        for problem in vault.problems:
+            if problem.path in vault.skipped and key in problem.path.rsplit("/", 1)[-1].casefold():
+                raise ContactNotFound(f"{problem.path} can't be read, so it can't be changed: "
+                                      f"{problem.message.removesuffix('; note skipped')}") from None
+        raise
+
+
 def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
-    """The contact a person means by `name`: display name, file name or alias, any case.
+    """The contact a person means by `name`: the note's path (`Work/John Smith`, `.md` or
+    not), else display name, file name or alias, any case.
 
     Failing an exact match, the start of each word will do (`grace` for Grace Okafor,
     `j doe` for Jane Doe) when only one contact fits.
     """
+    by_path = _by_path(contacts, name)
+    if by_path is not None:
+        return by_path
     key = " ".join(name.split()).casefold()
     found = [c for c in contacts if key in _names(c)]
     if not found:
@@ -349,13 +367,75 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
         return found[0]
     if found:
         listed = "; ".join(f"{c.name} ({c.path})" for c in found)
-        raise ContactNotFound(f"{name!r} could be any of: {listed}. Use the full name or an alias.")
+        raise ContactNotFound(f"{name!r} could be any of: {listed}. Use the full name, an alias, "
+                              "or the note's path.")
     import difflib  # only a name nobody answers to needs it
 
     known = {n: c.name for c in contacts for n in _names(c)}
     close = {known[n]: None for n in difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)}
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ContactNotFound(f"no contact called {name!r}.{hint}")
+
+
+def _by_path(contacts: Sequence[Contact], name: str) -> Contact | None:
+    path = name.strip().replace("\\", "/").removeprefix("./")
+    if "/" not in path and not path.casefold().endswith(".md"):
+        return None
+    wanted = path.casefold() if path.casefold().endswith(".md") else f"{path}.md".casefold()
+    return next((c for c in contacts if c.path.casefold() == wanted), None)
+
+
+def tell_apart(shown: Iterable[tuple[str, str]], contacts: Sequence[Contact]) -> dict[str, str]:
+    """Path -> the name to show for each (name, path) shown: the name, and where another
+    contact has it too, the shortest end of their folders that differs (`John Smith
+    (Work)`, `John Smith (People)`). One pass over the contacts: `due` runs it every time."""
+    pairs = list(shown)
+    wanted = {name.casefold() for name, _ in pairs}
+    groups: dict[str, list[str]] = {}
+    for contact in contacts:
+        key = contact.name.casefold()
+        if key in wanted:
+            groups.setdefault(key, []).append(contact.path)
+    result = {}
+    for name, path in pairs:
+        same = groups.get(name.casefold(), [])
+        result[path] = f"{name} ({_telling(path, same)})" if len(same) > 1 else name
+    return result
+
+
+def _telling(path: str, paths: list[str]) -> str:
+    folders = [p.split("/")[:-1] for p in paths]
+    mine = path.split("/")[:-1]
+    for depth in range(1, max(map(len, folders)) + 1):
+        ends = [tuple(f[-depth:]) for f in folders]
+        if len(set(ends)) == len(ends):
+            return "/".join(mine[-depth:]) or path
+    return path
+
+
+def shared_names(contacts: Sequence[Contact]) -> list[Problem]:
+    """A warning on each contact that shares its name or an alias with another contact."""
+    owners: dict[str, dict[str, Contact]] = {}
+    for contact in contacts:
+        for name in _names(contact):
+            owners.setdefault(name, {})[contact.path] = contact
+    problems = []
+    for contact in contacts:
+        for name in sorted(_names(contact)):
+            others = [p for p in owners[name] if p != contact.path]
+            if others:
+                spelled = next(n for n in (contact.name, _stem(contact.path), *contact.aliases)
+                               if " ".join(n.split()).casefold() == name)
+                problems.append(Problem(contact.path, 1, "warning",
+                                        f"{spelled!r} also names {', '.join(others)}: give the note's path "
+                                        f"to tell them apart (`mdfollow log \"{contact.path[:-3]}\"`)"))
+    return problems
+
+
+def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
+    """The contacts that any of `names` already names exactly: name, file name or alias."""
+    keys = {" ".join(name.split()).casefold() for name in names}
+    return [c for c in contacts if keys & _names(c)]
 
 
 def _names(contact: Contact) -> set[str]:
@@ -443,6 +523,7 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
     tags = tuple(t.lstrip("#") for tag in read.names("tags") for t in re.split(r"[\s,]+", tag) if t)
     cadence, cadence_source = _cadence(read, tags, config)
     name = read.text("name") or note.stem
+    latest = max(note.entries, key=lambda e: (e.date, e.line), default=None)
     return Contact(
         path=note.path,
         name=name,
@@ -466,7 +547,8 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         company=read.text("company"),
         met_at=read.text("met-at"),
         phone=read.text("phone"),
-        latest_log=max(note.entries, key=lambda e: (e.date, e.line)).text if note.entries else None,
+        latest_log=latest.text if latest else None,
+        latest_log_at=(latest.date, latest.line) if latest else None,
     )
 
 

@@ -24,6 +24,7 @@ from .errors import EditRefused
 from .fields import FOLLOW_UP_FIELDS, normalize_key
 from .model import Contact
 from .notes import CLOSE_FENCE, OPEN_FENCE, TOP_KEY, NoteLoader, parse_note, task_title
+from .templates import fill
 
 _LOG_HEADING = re.compile(r"(?P<level>#{1,6})[ \t]+(?:log|interactions|history)[ \t]*#*[ \t]*$",
                           re.IGNORECASE)
@@ -240,7 +241,9 @@ def append_log(text: str, entry: str) -> str:
         return "".join(lines)
     section, level = found
     last = section
-    while last + 1 < len(lines) and not _ends_section(lines[last + 1], level):
+    fence = False
+    while last + 1 < len(lines) and (fence or not _ends_section(lines[last + 1], level)):
+        fence ^= lines[last + 1].lstrip().startswith(("```", "~~~"))
         last += 1
     while last > section and not lines[last].strip():
         last -= 1
@@ -296,19 +299,15 @@ def tick_task(text: str, line: int, expected: str, on: dt.date) -> str:
 
 # --- what the writing commands change ---------------------------------------------------
 
-#: How `log --via` counts when neither --replied nor --no-reply is given: a conversation.
-CONVERSATIONS = frozenset({"meeting", "call", "video", "coffee", "lunch", "dinner", "in person"})
-
-
 def log_interaction(text: str, path: str, config: Config, *, on: dt.date, entry: str,
                     replied: bool, closes: bool) -> str:
     """Record an interaction: last-contact (never backwards), attempts, the log line.
 
-    A reply resets `attempts` and ends a follow-up `sequence` (they answered: the sequence
-    has done its job); an unanswered try counts one more. A next-due that the interaction
+    A conversation (`replied`) resets `attempts` and ends a follow-up `sequence` (it has
+    done its job); an unanswered try counts one more. A next-due that the interaction
     has now passed is emptied; `closes` (an unanswered last try) sets `status: closed`.
     """
-    contact = _contact(text, path, config)
+    contact = contact_of(text, path, config)
     changes: dict[str, str | None] = {}
     last = max(filter(None, (contact.last_contact, on)))
     if contact.last_contact is None or on > contact.last_contact:
@@ -323,10 +322,19 @@ def log_interaction(text: str, path: str, config: Config, *, on: dt.date, entry:
         changes["attempts"] = str(contact.attempts + 1)
     if closes:
         changes["status"] = "closed"
-    return append_log(set_fields(text, changes, config.spellings), entry)
+    result = append_log(set_fields(text, changes, config.spellings), entry)
+    if _entries_on(result, path, config, on) != _entries_on(text, path, config, on) + 1:
+        raise EditRefused("the log line would not be read where it goes (inside a %% comment or a code "
+                          "block that is never closed?); close it first, nothing was written")
+    return result
 
 
-def _contact(text: str, path: str, config: Config) -> Contact:
+def _entries_on(text: str, path: str, config: Config, on: dt.date) -> int:
+    return sum(1 for entry in parse_note(path, text, config.spellings).entries if entry.date == on)
+
+
+def contact_of(text: str, path: str, config: Config) -> Contact:
+    """The contact a note's text describes on its own (its fields and log, no inbound links)."""
     vault = build_vault([parse_note(path, text, config.spellings)], config)
     if not vault.contacts:
         raise EditRefused(f"{path} is no longer a contact note, or can't be read: "
@@ -346,38 +354,39 @@ def note_file_name(name: str) -> str:
     return f"{stem}.md"
 
 
-def new_note(name: str, template: str | None, today: dt.date, fields: Mapping[str, str],
+def new_note(name: str, template: str | None, now: dt.datetime, fields: Mapping[str, str],
              spellings: Mapping[str, str], stem: str) -> str:
     """A new contact note from the vault's template (or the built-in one), fields filled.
 
     `stem` is the file's name without `.md`; when it isn't the person's name, `name:` is set.
+    A template that fills last-contact with today (`last-contact: {{date}}`) gets it emptied
+    when `met` is given: meeting someone is not following up, and the thank-you is due.
     """
-    text = _fill_placeholders(template if template is not None else BUILT_IN_TEMPLATE, name, today)
+    source = template if template is not None else BUILT_IN_TEMPLATE
+    text = fill(source, name, now)
     changes = dict(fields)
     if stem != name:
         changes["name"] = yaml_text(name)
-    present = {spellings.get(normalize_key(k)) for k in _keys(text)} | set(changes)
-    if not FOLLOW_UP_FIELDS & present:
+    present = _fields_of(text, spellings)
+    today = (now.date(), now.date().isoformat())
+    if "met" in fields and "{{" in source and present.get("last-contact") in today:
+        changes["last-contact"] = ""
+    if not FOLLOW_UP_FIELDS & (present.keys() | changes.keys()):
         changes["last-contact"] = ""  # so the note counts as a contact: "never contacted"
     return set_fields(text, changes, spellings)
 
 
-def _keys(text: str) -> list[str]:
+def _fields_of(text: str, spellings: Mapping[str, str]) -> dict[str, object]:
+    """The canonical fields of the front matter, with their values (first spelling wins)."""
     note = _split(text)
     if note.open_index is None or note.close_index is None:
-        return []
-    return [k for k in _load(note) if isinstance(k, str)]
-
-
-def _fill_placeholders(text: str, name: str, today: dt.date) -> str:
-    """Obsidian's core template placeholders: {{title}}, {{date}}, {{date:YYYY-MM-DD}}."""
-    def date(match: re.Match[str]) -> str:
-        layout = match[1] or "YYYY-MM-DD"
-        return layout.replace("YYYY", f"{today.year:04d}").replace("MM", f"{today.month:02d}").replace(
-            "DD", f"{today.day:02d}")
-
-    text = re.sub(r"\{\{\s*title\s*\}\}", lambda _: name, text)
-    return re.sub(r"\{\{\s*date(?::([YMD\-./ ]+))?\s*\}\}", date, text)
+        return {}
+    found: dict[str, object] = {}
+    for key, value in _load(note).items():
+        canonical = spellings.get(normalize_key(key)) if isinstance(key, str) else None
+        if canonical is not None:
+            found.setdefault(canonical, value)
+    return found
 
 
 def yaml_text(value: str) -> str:

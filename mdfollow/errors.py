@@ -32,7 +32,7 @@ class ConfigError(MdfollowError):
 
 
 class VaultNotFound(MdfollowError):
-    """The vault folder does not exist or is not a folder."""
+    """The vault folder does not exist or is not a folder, or no vault was named or found."""
 
 
 class OutputError(MdfollowError):
@@ -49,6 +49,12 @@ class ContactNotFound(MdfollowError):
 
 class EditRefused(MdfollowError):
     """A note can't be changed without risking what the person wrote, or changed meanwhile."""
+
+    exit_code = EXIT_REFUSED
+
+
+class UnreadableInput(MdfollowError):
+    """A file to import from which nothing at all could be read."""
 
     exit_code = EXIT_REFUSED
 

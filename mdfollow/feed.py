@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,7 +44,6 @@ EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)  # SEQUENCE counts minut
 SEQUENCE_MAX = 2**31 - 1
 RETIRED_FOR = 400  # days an ended cycle's UID is remembered, so it is never used again
 DIGEST_NAMES = 30  # names a digest's description lists before "and N more"
-MOVE_AT_MOST = 0.125  # the share of items moved one by one; more, and all are sorted again
 LAST_DAY = dt.date.max - dt.timedelta(days=1)  # an all-day event needs the next day as its end
 
 
@@ -131,111 +131,156 @@ def build_feed(contacts: Sequence[Contact], config: Config, links: Links, today:
 class Feed:
     """`build_feed` again and again while a few contacts at a time change (the watcher).
 
-    A contact's follow-up is worked out once per contact object and a promise's owners
-    once per change, so a save costs the contacts it changed plus one pass over the open
-    items; events already rendered are reused.
+    A contact's items are made once per contact object (a changed contact is a new object)
+    and a promise's once per change of its owners. The open items are kept in rank order by
+    the day they show on, moving only those that came or went, so a save costs what it
+    changed plus the events shown, not the vault's size; events already made or rendered
+    are reused. A new day, or many changes, sorts everything again.
     """
+
+    move_at_most = 0.125  # the share of items moved one by one; more, and all are placed again
 
     def __init__(self, config: Config, links: Links) -> None:
         self.config, self.links = config, links
-        self._own: dict[int, tuple[Contact, Item | None]] = {}
-        self._holders: dict[int, Contact] = {}  # the contacts with promises, by identity
+        self._contacts: dict[int, Contact] = {}
+        self._follow_ups: dict[int, list[Item]] = {}  # a contact's follow-up (none or one)
+        self._birthdays: dict[int, list[Item]] = {}  # a contact's birthdays in the window
         self._owners: dict[Promise, list[Contact]] = defaultdict(list)
+        self._equal: dict[tuple[str, str], set[Promise]] = defaultdict(set)  # by note and text
         self._promises: dict[Promise, Item] = {}
-        self._promise_order: list[Item] | None = None
-        self._birthdays: dict[int, tuple[dt.date, list[Item]]] = {}
+        self._today: dt.date | None = None
+        self.days = _Days()
         self.rendered: Rendered = {}
         self.specs: dict[object, tuple[object, EventSpec]] = {}  # see `_Assembly.remembered`
-        self._ranked: list[Item] = []  # every item of the last call, by rank
-        self._ranked_ids: dict[int, Item] = {}
 
     def __call__(self, contacts: Sequence[Contact], today: dt.date, now: dt.datetime,
                  state: FeedState) -> Made:
-        items = [*self._follow_ups(contacts), *self._promise_items(contacts),
-                 *self._birthday_items(contacts, today)]
+        ids = {id(contact): contact for contact in contacts}
+        came = [ids[key] for key in ids.keys() - self._contacts.keys()]
+        gone = [self._contacts[key] for key in self._contacts.keys() - ids.keys()]
+        self._contacts = ids
+        before = [i for c in gone for i in (*self._follow_ups.pop(id(c)), *self._birthdays.pop(id(c)))]
+        for contact in came:
+            found = _follow_up_item(contact, self.config)
+            self._follow_ups[id(contact)] = [found] if found is not None else []
+        end = min(_plus(today, self.config.feed.ahead), LAST_DAY)
+        if today != self._today:  # the birthdays in the window move with the day
+            self._today = today
+            self._birthdays = {key: self._birthdays_of(c, today, end) for key, c in ids.items()}
+        else:
+            self._birthdays.update((id(c), self._birthdays_of(c, today, end)) for c in came)
+        after = [i for c in came for i in (*self._follow_ups[id(c)], *self._birthdays[id(c)])]
+        old_promises, new_promises = self._promises_of(came, gone)
+        before, after = [*before, *old_promises], [*after, *new_promises]
+        self.days.update(before, after, today, end, self._everything, self.move_at_most * len(self.days))
         assembly = _Assembly(self.config, self.links, today, now, state, self.rendered, contacts, self.specs)
-        made = assembly.run(self._by_rank(items))
+        made = assembly.run(self.days)
         self.rendered, self.specs = assembly.rendered, assembly.specs
         return made
 
-    def _by_rank(self, items: list[Item]) -> list[Item]:
-        """The items by rank: sorted again only when many changed, else the few moved."""
-        ids = {id(item): item for item in items}
-        gone = [self._ranked_ids[key] for key in self._ranked_ids.keys() - ids.keys()]
-        came = [ids[key] for key in ids.keys() - self._ranked_ids.keys()]
-        if len(gone) + len(came) > len(self._ranked) * MOVE_AT_MOST:
-            self._ranked = sorted(items, key=_RANK)
-        else:
-            for item in gone:
-                index = bisect.bisect_left(self._ranked, item.rank, key=_RANK)
-                while self._ranked[index] is not item:
-                    index += 1
-                del self._ranked[index]
-            for item in came:
-                bisect.insort(self._ranked, item, key=_RANK)
-        self._ranked_ids = ids
-        return self._ranked
+    def _everything(self) -> list[Item]:
+        return [*(i for items in self._follow_ups.values() for i in items),
+                *(i for items in self._birthdays.values() for i in items), *self._promises.values()]
 
-    def _follow_ups(self, contacts: Sequence[Contact]) -> Iterator[Item]:
-        own = {}
-        for contact in contacts:
-            entry = self._own.get(id(contact))
-            if entry is None:
-                entry = (contact, _follow_up_item(contact, self.config))
-            own[id(contact)] = entry
-        self._own = own
-        return (item for _, item in own.values() if item is not None)
+    def _birthdays_of(self, contact: Contact, today: dt.date, end: dt.date) -> list[Item]:
+        if not self.config.feed.birthdays or contact.birthday is None:
+            return []
+        return list(_birthdays(contact, today, end))
 
-    def _promise_items(self, contacts: Sequence[Contact]) -> list[Item]:
+    def _promises_of(self, came: list[Contact], gone: list[Contact]) -> tuple[list[Item], list[Item]]:
         """One item per promise, however many people its task line names; only the promises
-        of contacts that came or went (a changed contact is a new object) are grouped again."""
-        holders = {id(c): c for c in contacts if c.promises}
+        of the contacts that came or went are grouped again. The items gone and come."""
         touched = set()
-        for contact in (self._holders[i] for i in self._holders.keys() - holders.keys()):
+        for contact in gone:
             for promise in contact.promises:
                 self._owners[promise].remove(contact)
                 touched.add(promise)
-        for contact in (holders[i] for i in holders.keys() - self._holders.keys()):
+        for contact in came:
             for promise in contact.promises:
                 self._owners[promise].append(contact)
                 touched.add(promise)
-        self._holders = holders
+        by_group: dict[tuple[str, str], set[Promise]] = defaultdict(set)
         for promise in touched:
-            people = sorted(self._owners[promise], key=attrgetter("path"))
-            self._promises.pop(promise, None)
-            if people:
-                self._owners[promise] = people
-                self._promises[promise] = _promise_item(promise, tuple(people), 0)
-            else:
-                del self._owners[promise]
-        if touched or self._promise_order is None:
-            self._promise_order = _numbered(self._promises)
-        return self._promise_order
-
-    def _birthday_items(self, contacts: Sequence[Contact], today: dt.date) -> Iterator[Item]:
-        if not self.config.feed.birthdays:
-            return iter(())
-        end = _plus(today, self.config.feed.ahead)
-        kept = {}
-        for contact in contacts:
-            if contact.birthday is None:
-                continue
-            entry = self._birthdays.get(id(contact))
-            if entry is None or entry[0] != today:
-                entry = (today, list(_birthdays(contact, today, end)))
-            kept[id(contact)] = entry
-        self._birthdays = kept
-        return (item for _, items in kept.values() for item in items)
+            by_group[promise.source.rpartition(":")[0], promise.text].add(promise)
+        old: list[Item] = []
+        new: list[Item] = []
+        for group, members in by_group.items():
+            equal = self._equal[group]
+            old += [self._promises.pop(p) for p in equal | members if p in self._promises]
+            for promise in members:
+                if self._owners[promise]:
+                    equal.add(promise)
+                else:
+                    del self._owners[promise]
+                    equal.discard(promise)
+            # Equal promises (one note, one text) are told apart by their order in the note.
+            for ordinal, promise in enumerate(sorted(equal, key=_line)):
+                people = tuple(sorted(self._owners[promise], key=attrgetter("path")))
+                self._promises[promise] = _promise_item(promise, people, ordinal)
+                new.append(self._promises[promise])
+            if not equal:
+                del self._equal[group]
+        return old, new
 
 
-def _numbered(promises: dict[Promise, Item]) -> list[Item]:
-    """Equal promises (one note, one text) are told apart by their order in the note."""
-    seen: dict[tuple[str, str], int] = {}
-    result = []
-    for promise, item in sorted(promises.items(), key=lambda p: (p[1].path, p[0].text, _line(p[0]))):
-        ordinal = seen[item.path, promise.text] = seen.get((item.path, promise.text), -1) + 1
-        result.append(item if ordinal == 0 else _promise_item(promise, item.people, ordinal))
-    return result
+class _Days:
+    """The open items inside the window by the day they show on (overdue: today), each day's
+    in rank order; birthdays apart, by date."""
+
+    def __init__(self) -> None:
+        self.by_day: dict[dt.date, list[Item]] = {}
+        self.birthdays: list[Item] = []
+        self.by_uid0: dict[str, Item] = {}
+        self._key: tuple[dt.date, dt.date] | None = None
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def update(self, gone: list[Item], came: list[Item], today: dt.date, end: dt.date,
+               everything: Callable[[], list[Item]], move_at_most: float) -> None:
+        """Take out the items gone and put in the items come (the same item in both stays);
+        a new day or window, or more than `move_at_most` moves, places everything again."""
+        gone_ids, came_ids = {id(i) for i in gone}, {id(i) for i in came}
+        gone = [i for i in gone if id(i) not in came_ids]
+        came = [i for i in came if id(i) not in gone_ids]
+        if self._key != (today, end) or len(gone) + len(came) > move_at_most:
+            self._key = (today, end)
+            self.by_day, self.birthdays, self.by_uid0, self._count = {}, [], {}, 0
+            gone, came = [], sorted(everything(), key=_RANK)
+        for item in gone:
+            if item.due <= end:
+                self._count -= 1
+                found = self._list(item)
+                index = bisect.bisect_left(found, self._key_of(item), key=self._key_of)
+                while found[index] is not item:
+                    index += 1
+                del found[index]
+            if self.by_uid0.get(item.uid0) is item:
+                del self.by_uid0[item.uid0]
+        for item in came:
+            self.by_uid0[item.uid0] = item
+            if item.due <= end:
+                self._count += 1
+                found = self._list(item)
+                if found and self._key_of(found[-1]) < self._key_of(item):
+                    found.append(item)  # a sorted batch: no search
+                else:
+                    bisect.insort(found, item, key=self._key_of)
+
+    def day(self, item: Item) -> dt.date:
+        assert self._key is not None
+        first = min(self._key[0], LAST_DAY)
+        return item.due if item.due > first else first
+
+    def _list(self, item: Item) -> list[Item]:
+        if item.kind == "birthday":
+            return self.birthdays
+        return self.by_day.setdefault(self.day(item), [])
+
+    @staticmethod
+    def _key_of(item: Item) -> tuple[object, ...]:
+        return (item.due, item.rank) if item.kind == "birthday" else item.rank
 
 
 def _line(promise: Promise) -> int:
@@ -306,6 +351,7 @@ class _Assembly:
         self.old_specs = specs
         self.specs: dict[object, tuple[object, EventSpec]] = {}
         self.items: dict[str, Item] = {}  # by UID, the items made into events
+        self.stamps: dict[str, tuple[EventSpec, tuple[int, dt.datetime]]] = {}
         self.ended: dict[str, Ended] = {}
         self.retired: dict[str, tuple[int, dt.date]] = {}
 
@@ -332,29 +378,16 @@ class _Assembly:
         self.specs[key] = found
         return found[1]
 
-    def run(self, items: Iterable[Item]) -> Made:
-        """The feed of these items, in rank order."""
-        days: dict[dt.date, list[Item]] = defaultdict(list)
-        birthdays = []
-        end, first = self.end, min(self.today, LAST_DAY)
-        for item in items:
-            due = item.due
-            if due > end:
-                continue
-            if item.kind == "birthday":
-                birthdays.append(item)
-            else:
-                days[due if due > first else first].append(item)
-        own: dict[dt.date, list[Item]] = {}
-        overflow: dict[dt.date, list[Item]] = {}
-        for day, found in days.items():
-            own[day], overflow[day] = self._place(found)
+    def run(self, days: _Days) -> Made:
+        """The feed of the items in the window."""
+        birthdays = days.birthdays
+        own, overflow = self._place(days)
         shown = self.state.shown
         # Shown before and still shown: never cut by the budget (cutting would cost a
         # cancelled copy of the same size), so one save never reshuffles the rest.
         kept = [i for i in [*(i for found in own.values() for i in found), *birthdays]
                 if self.uid(i.uid0) in shown]
-        digest_days = sorted(day for day, found in overflow.items() if found)
+        digest_days = sorted(day for day, extra in overflow.items() if len(extra))
         kept_days = [day for day in digest_days if self.uid(_digest_uid0(day)) in shown]
         fresh = self._fresh(own, birthdays, {id(i) for i in kept}, set(digest_days) - set(kept_days))
         ended = self._ended({self.uid(i.uid0) for i in [*(i for f in own.values() for i in f), *birthdays]}
@@ -399,19 +432,32 @@ class _Assembly:
         """Where an item shows: on its date, or on today when it is overdue."""
         return min(max(item.due, self.today), LAST_DAY)
 
-    def _place(self, found: list[Item]) -> tuple[list[Item], list[Item]]:
-        """A day's own events: those already shown for this due date first, then by rank
-        (`found` is in rank order); and the rest, in rank order, for the day's digest."""
-        shown, retired = self.state.shown, self.state.retired
-        sticky: list[Item] = []
-        rest: list[Item] = []
-        for item in found:
-            was = shown.get(item.uid0 if item.uid0 not in retired else self.uid(item.uid0))
-            (sticky if was is not None and was.own and was.due == item.due else rest).append(item)
+    def _place(self, days: _Days) -> tuple[dict[dt.date, list[Item]], dict[dt.date, _Overflow]]:
+        """Each day's own events: those already shown for this due date first (sticky), then
+        by rank; and the rest, for the day's digest. When days that were apart meet on today,
+        the cap wins over stickiness."""
+        sticky: dict[dt.date, list[Item]] = defaultdict(list)
+        for uid, was in self.state.shown.items():
+            item = days.by_uid0.get(was.uid0)
+            if was.own and item is not None and item.kind != "birthday" and item.due == was.due \
+                    and item.due <= self.end and self.uid(item.uid0) == uid:
+                sticky[days.day(item)].append(item)
         cap = self.config.daily_cap
-        if len(sticky) > cap:  # days that were apart met on today: the cap wins
-            return sticky[:cap], sorted(sticky[cap:] + rest, key=_RANK)
-        return sticky + rest[:cap - len(sticky)], rest[cap - len(sticky):]
+        own: dict[dt.date, list[Item]] = {}
+        overflow: dict[dt.date, _Overflow] = {}
+        for day, found in days.by_day.items():
+            if not found:
+                continue
+            chosen = sorted(sticky.get(day, ()), key=_RANK)[:cap]
+            taken = {id(i) for i in chosen}
+            for item in found:
+                if len(chosen) >= cap:
+                    break
+                if id(item) not in taken:
+                    chosen.append(item)
+                    taken.add(id(item))
+            own[day], overflow[day] = chosen, _Overflow(found, taken)
+        return own, overflow
 
     def _fresh(self, own: dict[dt.date, list[Item]], birthdays: list[Item], kept: set[int],
                digest_days: set[dt.date]) -> list[Item | dt.date]:
@@ -487,6 +533,13 @@ class _Assembly:
             kind = "digest" if item is None else item.kind if item.kind in ("promise", "birthday") \
                 else "follow-up"
             seq, modified = stamps[spec.uid]
+            was = self.state.shown.get(spec.uid)
+            if was is not None and (was.content, was.sequence, was.day, was.kind) == (
+                    spec.content, seq, spec.start, kind) and (item is None or (
+                    was.due, was.anchor, was.attempts, was.path) == (
+                    item.due, item.anchor, item.attempts, item.path)):
+                shown[spec.uid] = was  # the same: kept, which also makes comparing states cheap
+                continue
             shown[spec.uid] = Shown(
                 uid0=item.uid0 if item else _digest_uid0(spec.start), kind=kind,
                 due=item.due if item else spec.start, day=spec.start, own=kind in ("promise", "follow-up"),
@@ -500,6 +553,14 @@ class _Assembly:
 
     def _stamp(self, spec: EventSpec) -> tuple[int, dt.datetime]:
         """SEQUENCE and LAST-MODIFIED: kept while the content is, moved forward when it changes."""
+        made = self.stamps.get(spec.uid)
+        if made is not None and made[0] is spec:
+            return made[1]
+        stamp = self._new_stamp(spec)
+        self.stamps[spec.uid] = (spec, stamp)
+        return stamp
+
+    def _new_stamp(self, spec: EventSpec) -> tuple[int, dt.datetime]:
         before = self.state.shown.get(spec.uid) or self.state.ended.get(spec.uid)
         if before is not None and before.content == spec.content:
             return before.sequence, before.modified
@@ -570,23 +631,25 @@ class _Assembly:
                                                                ("Phone", contact.phone)) if value]
         return lines
 
-    def _digest(self, day: dt.date, items: list[Item], *, noted: bool) -> EventSpec:
+    def _digest(self, day: dt.date, extra: _Overflow, *, noted: bool) -> EventSpec:
         """One event for what a day has beyond its own events; `noted`: the budget's note."""
-        check = (self.today, self.uid(_digest_uid0(day)), len(items), *items[:DIGEST_NAMES])
-        return self.remembered(("digest", day, noted), check, lambda: self._make_digest(day, items, noted))
+        items = extra.first(DIGEST_NAMES)
+        check = (self.today, self.uid(_digest_uid0(day)), len(extra), *items)
+        return self.remembered(("digest", day, noted), check,
+                               lambda: self._make_digest(day, items, len(extra), noted))
 
-    def _make_digest(self, day: dt.date, items: list[Item], noted: bool) -> EventSpec:
+    def _make_digest(self, day: dt.date, items: list[Item], count: int, noted: bool) -> EventSpec:
         names = [i.name for i in items[:3]]  # who: a promise's text is in the description
-        summary = f"{len(items)} more: {', '.join(names)}{', …' if len(items) > 3 else ''}"
+        summary = f"{count} more: {', '.join(names)}{', …' if count > 3 else ''}"
         when = "today" if day == self.today else f"on {day.isoformat()}"
         lines = [f"Also due {when}:"]
-        for item in items[:DIGEST_NAMES]:
+        for item in items:
             late = (self.today - item.due).days
             lateness = f" ({late} day{'s' if late != 1 else ''} late)" if late > 0 else ""
             what = item.promise.text if item.promise else item.name
             lines.append(f"- {_SUMMARY.get(item.kind, 'Follow up')}: {what}{lateness}")
-        if len(items) > DIGEST_NAMES:
-            lines.append(f"and {len(items) - DIGEST_NAMES} more")
+        if count > len(items):
+            lines.append(f"and {count - len(items)} more")
         # Not the days from today: the line would change, and the event with it, every day.
         within = "" if day == self.today else f" --within {self.config.feed.ahead}d"
         lines.append(f"All of them: mdfollow due{within}")
@@ -605,7 +668,24 @@ def _digest_uid0(day: dt.date) -> str:
     return _uid(("digest", day.isoformat()))
 
 
-def _count(cut: list[Item | dt.date], overflow: dict[dt.date, list[Item]]) -> Cut:
+class _Overflow:
+    """A day's items beyond its own events, in rank order: counted, and read only as far as
+    the digest names them (on today there can be thousands)."""
+
+    def __init__(self, found: list[Item], own: set[int]) -> None:
+        self.found, self.own = found, own
+
+    def __len__(self) -> int:
+        return len(self.found) - len(self.own)
+
+    def __iter__(self) -> Iterator[Item]:
+        return (item for item in self.found if id(item) not in self.own)
+
+    def first(self, count: int) -> list[Item]:
+        return list(itertools.islice(self, count))
+
+
+def _count(cut: list[Item | dt.date], overflow: dict[dt.date, _Overflow]) -> Cut:
     counts = {"follow-up": 0, "promise": 0, "birthday": 0}
     for entry in cut:
         for item in overflow[entry] if isinstance(entry, dt.date) else [entry]:

@@ -141,6 +141,7 @@ class Contact:
     interactions: tuple[Interaction, ...] = ()  # the notes that link them, newest first (see `timeline`)
     company: str | None = None
     met_at: str | None = None  # where you met
+    latest_log_at: tuple[dt.date, int] | None = None  # the date and line of `latest_log`
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ _FIRST_LIST_ITEM = re.compile(r"[^\S\n]*[-*+#]")
 _LIST_ITEM = re.compile(r"\n[^\S\n]*[-*+#]")
 _LINK_OPEN = re.compile(r"\[\[")
 _FENCE_OR_COMMENT = re.compile(r"```|~~~|%%")
-_CODE_FENCE = re.compile(r" {0,3}(```|~~~)")
+_ANY_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _TASK = re.compile(r"[ \t]*[-*+][ \t]+\[(?P<status>[^\]])\][ \t]?(?P<text>.*)")
 _DATE_WORD = r"(?:\*\*|\[\[)?(?P<date>\d{4}-\d{2}-\d{2})(?:\*\*|\]\])?(?=$|[\s:,.;)\u2013\u2014-])"
 _LOG_ITEM = re.compile(r"[ \t]*[-*+][ \t]+(?:\[[xX]\][ \t]+)?" + _DATE_WORD)
@@ -78,6 +78,7 @@ _EMOJI_FIELD = re.compile(
 _PRIORITY = re.compile(r"[\u23EB\U0001F53C\U0001F53D\U0001F53A\u23EC]\uFE0F?")
 _INLINE_FIELD = re.compile(r"[\[(](?P<key>[\w -]+)::[ \t]*(?P<value>[^\])]*)[\])]")
 _BLOCK_ID = re.compile(r"[ \t]\^[\w-]+$")
+_INLINE_COMMENT = re.compile(r"%%.*?(?:%%|$)")
 
 
 @dataclass(frozen=True)
@@ -281,24 +282,47 @@ def _candidate_lines(text: str, start: int, first_line: int) -> Iterator[tuple[i
 
 
 def _prose_lines(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:
-    """Body lines outside fenced code blocks and `%% comments %%`, with their numbers."""
+    """Body lines outside fenced code blocks, with `%% comments %%` cut out, and their numbers.
+
+    A fence opens at any indentation, as one inside a list item does (`- example:` then an
+    indented fence). A comment is cut out of its line, however many lines it spans: only
+    the comment goes, not the text around it.
+    """
     fence: str | None = None
     in_comment = False
     for number, line in enumerate(lines, first_line):
-        code = _CODE_FENCE.match(line) if ("`" in line or "~" in line) else None
-        if code and not in_comment:
-            if fence is None:
-                fence = code[1]
-            elif code[1] == fence:
+        if fence is not None:
+            if _closes(line, fence):
                 fence = None
             continue
-        if fence is not None:
-            continue
-        if "%%" in line and line.count("%%") % 2 == 1:
-            in_comment = not in_comment
-            continue
-        if not in_comment:
+        if not in_comment and ("`" in line or "~" in line):
+            code = _ANY_FENCE.match(line)
+            if code:
+                fence = code[1]
+                continue
+        if "%%" in line:
+            line, in_comment = _uncommented(line, in_comment)
+            if line.strip():
+                yield number, line
+        elif not in_comment:
             yield number, line
+
+
+def _closes(line: str, fence: str) -> bool:
+    """A fence closes with at least as many of the same character, and nothing after them."""
+    stripped = line.strip()
+    return stripped.startswith(fence) and not stripped.strip(fence[0])
+
+
+def _uncommented(line: str, in_comment: bool) -> tuple[str, bool]:
+    """The line without what is inside `%% … %%`, and whether a comment is still open after it."""
+    kept = []
+    for index, part in enumerate(line.split("%%")):
+        if index:
+            in_comment = not in_comment
+        if not in_comment:
+            kept.append(part)
+    return " ".join(kept), in_comment
 
 
 def _link_targets(line: str) -> list[str]:
@@ -327,7 +351,8 @@ def _task_date(path: str, number: int, text: str) -> tuple[dt.date | None, Probl
 
 
 def task_title(text: str) -> str:
-    """The task as a person would read it: no emoji fields, inline fields or link brackets."""
+    """The task as a person would read it: no comments, emoji fields, inline fields or link brackets."""
+    text = _INLINE_COMMENT.sub(" ", text)
     text = _EMOJI_FIELD.sub("", text)
     text = _PRIORITY.sub("", text)
     text = _INLINE_FIELD.sub("", text)

@@ -21,9 +21,9 @@ from functools import cached_property
 from pathlib import Path
 
 from .cache import Index, fingerprint, load_note
-from .config import Config, parse_config
+from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .contacts import Vault, build_vault, patch_vault
-from .errors import ConfigError, EditRefused, OutputError, VaultNotFound
+from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
 from .model import Note, Problem
 
 CONFIG_NAME = ".mdfollow.toml"
@@ -32,6 +32,48 @@ STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed
 
 def default_feed_path(vault: Path) -> Path:
     return vault / STATE_FOLDER / "follow-ups.ics"
+
+
+#: How every feed mdfollow writes begins, and the start of its PRODID (`feed.PRODID`,
+#: not imported: that would import icalendar for an export the index already holds).
+_FEED_START = b"BEGIN:VCALENDAR"
+_FEED_PRODID = b"PRODID:-//mdfollow//"
+
+
+def feed_target(output: Path | None, vault: Path, *, force: bool, stdout: bool = True) -> Path | None:
+    """Where the feed may go: None for `-` (stdout), else a file that is ours to replace.
+
+    Never a note (`.md`), never a folder made up on the way, and never over a file that is
+    not a feed mdfollow wrote (its first bytes and PRODID say so) unless `force`.
+    """
+    if output is not None and str(output) == "-":
+        if not stdout:
+            raise InvalidValue("-o -: a feed kept current can't go to stdout; give a file name")
+        return None
+    target = output or default_feed_path(vault)
+    if target.suffix.casefold() == ".md":
+        raise EditRefused(f"{target} is a note, not a feed: give a file name ending in .ics")
+    if output is not None and not target.parent.is_dir():
+        what = "is not a folder" if target.parent.exists() else "does not exist"
+        raise OutputError(f"cannot write {target}: the folder {target.parent} {what}")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder")
+    if not force and not _ours(target):
+        raise EditRefused(f"{target} is not a feed mdfollow wrote; nothing was written "
+                          "(--force replaces it)")
+    return target
+
+
+def _ours(path: Path) -> bool:
+    """Whether the file is missing, empty, or a feed mdfollow wrote: nothing else to lose."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return not head or (head.removeprefix(b"\xef\xbb\xbf").startswith(_FEED_START) and _FEED_PRODID in head)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False,
@@ -115,16 +157,60 @@ def open_vault(path: Path) -> Path:
     return path
 
 
-def load_config(vault: Path, config_path: Path | None) -> Config:
-    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present."""
+def choose_vault(given: Path | None, here: Path, user: UserConfig) -> Path:
+    """The vault a command works on: --vault (or MDFOLLOW_VAULT), else the folder `here` or
+    the nearest above it that is a vault (like git), else the user config's `vault`."""
+    if given is not None:
+        return open_vault(given)
+    found = find_vault(here)
+    if found is not None:
+        return found
+    if user.vault:
+        return open_vault(Path(user.vault).expanduser())
+    raise VaultNotFound(f"{here} is not in a vault (no .obsidian/ or {CONFIG_NAME} here or above): "
+                        "give --vault PATH, set MDFOLLOW_VAULT, or put vault = \"~/Notes\" in "
+                        f"{user_config_path()}")
+
+
+def find_vault(here: Path) -> Path | None:
+    """`here` or its nearest parent holding `.obsidian/` or `.mdfollow.toml`: only a folder
+    that says it is a vault is read without being named (never a whole home or disk)."""
+    for folder in (here, *here.parents):
+        if (folder / ".obsidian").is_dir() or (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def user_config_path() -> Path:
+    """`$XDG_CONFIG_HOME/mdfollow/config.toml` (`~/.config/…` when unset or not absolute)."""
+    base = os.environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "mdfollow" / "config.toml"
+
+
+def load_user_config() -> UserConfig:
+    """The user config, or an empty one when there is none."""
+    path = user_config_path()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return UserConfig()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
+    return parse_user_config(text, str(path))
+
+
+def load_config(vault: Path, config_path: Path | None, user: UserConfig | None = None) -> Config:
+    """The given config file (which must exist), else `<vault>/.mdfollow.toml` if present,
+    over the user config's defaults."""
     path = config_path or vault / CONFIG_NAME
     if config_path is None and not path.exists():
-        return Config()
+        return user_defaults(user) if user else Config()
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
-    return parse_config(text, str(path))
+    return parse_config(text, str(path), user)
 
 
 def note_paths(vault: Path, template_folders: Sequence[str],

@@ -171,6 +171,8 @@ def start_observer(vault: Path, handler: FileSystemEventHandler, report: Report)
         observer.start()
         return observer
     except OSError as error:
+        if not vault.is_dir():  # deleted before the observer could start
+            raise VaultNotFound(f"the vault folder {vault} is gone; stopping") from None
         if error.errno not in (errno.ENOSPC, errno.EMFILE):
             raise
         report("the system's inotify watch limit is reached (raise fs.inotify.max_user_watches); "

@@ -59,9 +59,26 @@ def test_due_table_is_readable() -> None:
     result = run("due", "--within", "2w")
     lines = result.stdout.splitlines()
     assert lines[0] == "4 follow-ups due by 2026-12-06"
-    assert lines[2].split() == ["WHEN", "WHO", "KIND", "DUE", "LAST", "CONTACT", "WHAT"]
-    assert re.match(r"5d late +Sam Lee +sequence +2026-11-17 +never +Sales step 3 of 4", lines[3])
+    assert lines[2].split() == ["DUE", "WHO", "KIND", "LAST", "CONTACT", "WHAT"]
+    assert re.match(r"5d late +Sam Lee +sequence +never +Sales step 3 of 4", lines[3])
     assert lines[4].startswith("in 3d ")
+
+
+LONG = "send Jane the florist's name and the caterer's number and the venue's floor plan too"
+
+
+@pytest.mark.parametrize(("columns", "widest"), [(None, 80), ("80", 80), ("60", 60), ("200", 145)])
+def test_the_due_table_fits_the_terminal_and_cuts_what_with_an_ellipsis(
+        tmp_path: Path, columns: str | None, widest: int) -> None:
+    vault = write_vault(tmp_path, {
+        "People/Jane Doe.md": f"---\ncadence: 30d\n---\n- [ ] {LONG} 📅 2026-11-20\n",
+        "People/Alexandra Featherstonehaugh.md": "---\nmet: 2026-11-20\n---\n"})
+    result = run("due", vault=vault, env={"COLUMNS": columns} if columns else {"COLUMNS": ""})
+    lines = result.stdout.splitlines()[2:]
+    assert max(map(len, lines)) == widest
+    promise = next(line for line in lines if " promise " in line)
+    assert promise.endswith("…") == (widest < 120) and LONG[:7] in promise
+    assert json.loads(run("due", "--json", vault=vault).stdout)[0]["title"] == LONG
 
 
 def test_broken_notes_are_named_once_on_stderr_and_the_rest_is_listed() -> None:
@@ -70,10 +87,25 @@ def test_broken_notes_are_named_once_on_stderr_and_the_rest_is_listed() -> None:
     assert result.stderr.splitlines() == [
         "mdfollow: warning: People/Broken.md:3: broken YAML: did not find expected ',' or ']'; "
         "note skipped",
-        "mdfollow: warning: 1 more error in the vault (an impossible date, an unknown cadence…): "
-        "run `mdfollow check`",
+        "mdfollow: warning: 1 more error in the vault (1 impossible date): run `mdfollow check`",
     ]
     assert "Sam Lee" in result.stdout and "Traceback" not in result.output
+    for quiet in (["-q", "due"], ["--quiet", "due"], ["due", "--quiet"]):
+        result = CliRunner().invoke(cli, ["--vault", str(SMALL), *quiet])
+        assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_sixty_broken_notes_name_three_and_say_what_the_rest_are(tmp_path: Path) -> None:
+    files = {f"People/Broken {n:02}.md": "---\ncadence: [30d\n---\n" for n in range(60)}
+    files.update({"People/A.md": "---\ncadence: often\n---\n", "People/B.md": "---\nmet: 2026-02-30\n---\n",
+                  "People/C.md": "---\nmet: 2026-02-31\n---\n"})
+    result = run("stale", vault=write_vault(tmp_path, files))
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[2] for line in lines[:3]] == [" People/Broken 00.md", " People/Broken 01.md",
+                                                         " People/Broken 02.md"]
+    assert lines[3:] == ["mdfollow: warning: and 57 more: run `mdfollow check`",
+                         "mdfollow: warning: 3 more errors in the vault (2 impossible dates, 1 unknown "
+                         "cadence): run `mdfollow check`"]
 
 
 def test_nothing_due(tmp_path: Path) -> None:
@@ -258,9 +290,10 @@ def test_export_is_the_same_in_any_folder_and_moves_with_the_day(
 
 
 def test_export_to_a_file_and_to_stdout(tmp_path: Path) -> None:
-    target = tmp_path / "out" / "feed.ics"
+    target = tmp_path / "feed.ics"
     assert run("export", "-o", str(target)).exit_code == 0
     assert run("export", "-o", "-").stdout_bytes == target.read_bytes()
+    assert run("export", "-o", str(target)).exit_code == 0  # its own feed: replaced without --force
 
 
 def test_export_to_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
@@ -268,7 +301,54 @@ def test_export_to_an_unwritable_place_is_exit_3(tmp_path: Path) -> None:
     result = run("export", "-o", str(tmp_path / "file" / "feed.ics"))
     assert result.exit_code == 3
     assert result.stderr.splitlines()[-1] == (
-        f"mdfollow: error: cannot write {tmp_path / 'file' / 'feed.ics'}: Not a directory")
+        f"mdfollow: error: cannot write {tmp_path / 'file' / 'feed.ics'}: the folder {tmp_path / 'file'} "
+        "is not a folder")
+
+
+def test_export_never_creates_the_folder_it_is_given(tmp_path: Path) -> None:
+    result = run("export", "-o", str(tmp_path / "nonexistent" / "dir" / "x.ics"))
+    assert result.exit_code == 3 and "nonexistent/dir does not exist" in result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+@pytest.mark.parametrize("command", [["export"], ["watch"], ["serve", "--port", "0"]])
+def test_feeds_never_overwrite_a_note_or_a_file_that_is_not_theirs(tmp_path: Path,
+                                                                   command: list[str]) -> None:
+    vault = write_vault(tmp_path / "v", {"People/Jane Roe.md": "---\ncadence: 30d\n---\n",
+                                         "notes.txt": "my own notes\n"})
+    note = (vault / "People/Jane Roe.md").read_bytes()
+    for target, force in ((vault / "People/Jane Roe.md", False), (vault / "People/Jane Roe.md", True),
+                          (vault / "People/new.MD", True)):
+        result = run(*command, "-o", str(target), *(["--force"] if force else []), vault=vault)
+        assert result.exit_code == 5 and "is a note, not a feed" in result.stderr
+    assert (vault / "People/Jane Roe.md").read_bytes() == note and not (vault / "People/new.MD").exists()
+    result = run(*command, "-o", str(vault / "notes.txt"), vault=vault)
+    assert result.exit_code == 5 and "is not a feed mdfollow wrote; nothing was written" in result.stderr
+    assert (vault / "notes.txt").read_text() == "my own notes\n"
+
+
+def test_export_force_replaces_a_file_that_is_not_a_feed(tmp_path: Path) -> None:
+    (tmp_path / "old.ics").write_text("BEGIN:VCALENDAR\r\nPRODID:-//Someone else//EN\r\n")
+    assert run("export", "-o", str(tmp_path / "old.ics")).exit_code == 5
+    assert run("export", "-o", str(tmp_path / "old.ics"), "--force").exit_code == 0
+    assert b"PRODID:-//mdfollow//" in (tmp_path / "old.ics").read_bytes()
+
+
+@pytest.mark.parametrize("command", [["watch"], ["serve", "--port", "0"]])
+def test_a_feed_kept_current_refuses_stdout_instead_of_writing_a_file_named_dash(
+        tmp_path: Path, command: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, "-o", "-")
+    assert result.exit_code == 2 and "can't go to stdout" in result.stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_feed_state_that_cannot_be_kept_is_exit_3_and_no_feed(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    target = tmp_path / "feed.ics"
+    result = run("export", "-o", str(target), env={"XDG_STATE_HOME": str(tmp_path / "state")})
+    assert result.exit_code == 3 and not target.exists()
+    assert result.stderr.splitlines()[-1].startswith("mdfollow: error: cannot keep the feed's state in ")
 
 
 def test_sample_vault_feed_is_accepted_by_a_strict_parser() -> None:

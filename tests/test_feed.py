@@ -508,11 +508,12 @@ feed_edits = st.lists(st.one_of(
 ), min_size=1, max_size=10)
 
 
-@given(feed_edits, st.sampled_from([1, 5]), st.integers(0, 3))
+@given(feed_edits, st.sampled_from([1, 5]), st.integers(0, 3), st.sampled_from([0.125, 100.0]))
 def test_a_kept_feed_gives_the_feed_made_afresh(
-        steps: list[tuple[str, str | None]], cap: int, days: int) -> None:
+        steps: list[tuple[str, str | None]], cap: int, days: int, move_at_most: float) -> None:
     config, links = Config(feed=FeedConfig(per_day=cap)), Links("obsidian", "v")
     linker, kept = Linker(config), Feed(config, links)
+    kept.move_at_most = move_at_most  # 100: every change moved one by one, as in a big vault
     state = FeedState()
     for index, (path, text) in enumerate(steps):
         linker.update({path: parse_note(path, text, config.spellings) if text is not None else None})

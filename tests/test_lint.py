@@ -22,3 +22,11 @@ def test_ruff_is_clean() -> None:
 def test_mypy_is_clean() -> None:
     done = run("mypy")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_license_is_the_mit_text_pyproject_declares() -> None:
+    declared = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert '\nlicense = "MIT"\n' in declared and text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge, to any person obtaining a copy" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text

@@ -167,3 +167,35 @@ def test_only_a_contact_notes_dated_lines_are_its_log() -> None:
     assert daily.entries == () and daily.problems == () and [link.target for link in daily.links] == ["Jane"]
     assert [e.date.isoformat() for e in person.entries] == ["2026-11-01", "2026-11-02"]
     assert [p.line for p in person.problems] == [6]
+
+
+def _meaning(parsed: Note) -> tuple[object, ...]:
+    """What a note says, without line numbers or the exact text of a log line."""
+    return ([link.target for link in parsed.links],
+            [(t.status, t.text, t.date, t.links) for t in parsed.tasks], [e.date for e in parsed.entries])
+
+
+no_markup = body_lines.filter(lambda line: not any(m in line for m in ("```", "~~~", "%%", "\r")))
+
+
+@given(st.lists(st.tuples(no_markup, st.lists(no_markup, max_size=3)), max_size=8))
+def test_a_comment_hides_only_itself(lines: list[tuple[str, list[str]]]) -> None:
+    """`%% … %%` anywhere, over one line or several, holding anything: the rest reads the same."""
+    front = "---\nlast-contact: 2026-01-01\n---\n"
+    plain = front + "\n".join(line for line, _ in lines)
+    commented = front + "\n".join(f"{line}%%{chr(10).join(hidden)}%%" if hidden else line
+                                  for line, hidden in lines)
+    assert _meaning(parse_note("People/Fuzz.md", commented, SPELLINGS)) == \
+        _meaning(parse_note("People/Fuzz.md", plain, SPELLINGS))
+
+
+@given(st.lists(no_markup, max_size=5), st.lists(no_markup, max_size=5), st.lists(no_markup, max_size=5),
+       st.sampled_from(["  ", "    ", "\t", "      "]), st.sampled_from(["```", "~~~", "````"]))
+def test_a_fence_inside_a_list_item_is_code(before: list[str], inside: list[str], after: list[str],
+                                            indent: str, fence: str) -> None:
+    front = "---\nlast-contact: 2026-01-01\n---\n"
+    head = [*before, "- example:"]
+    code = [f"{indent}{fence}", *(indent + line for line in inside), f"{indent}{fence}"]
+    with_code = parse_note("People/Fuzz.md", front + "\n".join([*head, *code, *after]), SPELLINGS)
+    without = parse_note("People/Fuzz.md", front + "\n".join([*head, *after]), SPELLINGS)
+    assert _meaning(with_code) == _meaning(without)

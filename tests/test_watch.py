@@ -129,7 +129,7 @@ def test_an_unwritable_feed_is_a_clear_error(vault: Path, tmp_path: Path) -> Non
     live = Live(vault, "watch", "-o", str(tmp_path / "file" / "feed.ics"))
     wait_until(lambda: live.process.poll() is not None, "the watcher to give up")
     assert live.process.returncode == 3
-    live.wait_for_output(r"cannot write the feed .*feed.ics: Not a directory", err=True)
+    live.wait_for_output(r"cannot write .*feed.ics: the folder .*file is not a folder", err=True)
 
 
 # --- the rebuild itself, in process: named notes first, then the whole vault -------------
