@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -40,11 +42,16 @@ def read_people(text: str, source: str) -> tuple[list[Person], list[Problem]]:
 # --- vCard ------------------------------------------------------------------------------
 
 
+#: Where a vCard or CSV line ends: not at U+0085, U+2028 or the other breaks `splitlines`
+#: knows, which are text inside a name or a note.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _cards(text: str) -> Iterator[tuple[int, str | None]]:
     """(first line, card text) for each BEGIN:VCARD…END:VCARD; None for one never closed."""
     start: int | None = None
     lines: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
         if re.fullmatch(r"BEGIN:VCARD\s*", line, re.IGNORECASE):
             if start is not None:
                 yield start, None
@@ -82,7 +89,7 @@ def _vcards(text: str, source: str) -> tuple[list[Person], list[Problem]]:
 def _offending_line(card_text: str, reason: str) -> int:
     """The card line vobject choked on (its own line numbers don't point there), else 0."""
     quoted = reason.partition("Failed to parse line: ")[2].strip()
-    lines = card_text.splitlines()
+    lines = _LINE_BREAK.split(card_text)
     return next((i for i, line in enumerate(lines) if quoted and line.strip() == quoted), 0)
 
 
@@ -122,7 +129,7 @@ _COMPANY = ("Organization 1 - Name", "Organization Name", "Company")
 
 
 def _csv(text: str, source: str) -> tuple[list[Person], list[Problem]]:
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # the csv module's own line ends, no others
     header_at = next((i for i, line in enumerate(lines[:50])
                       if ("First Name" in line and "Last Name" in line) or line.startswith("Name,")), None)
     if header_at is None:
@@ -183,7 +190,13 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _clean(text: str) -> str:
-    return " ".join(text.split())
+    """One space between words, and composed: an `é` exported as `e` + accent is an `é`."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def _name_key(name: str) -> str:
+    """Names compare as people read them: composed or not, any case."""
+    return unicodedata.normalize("NFC", _clean(name).casefold())
 
 
 def _birthday(value: str | None, line: int, source: str, problems: list[Problem], name: str) -> str | None:
@@ -221,14 +234,14 @@ def plan_import(people: Sequence[Person], contacts: Sequence[Contact], today: dt
     known: dict[str, str] = {}
     for contact in contacts:
         for key in (contact.name, *contact.aliases, contact.path.rsplit("/", 1)[-1].removesuffix(".md")):
-            known.setdefault(f"name:{_clean(key).casefold()}", f"already in the vault ({contact.path})")
+            known.setdefault(f"name:{_name_key(key)}", f"already in the vault ({contact.path})")
         if contact.email:
             known.setdefault(f"email:{contact.email.casefold()}", f"already in the vault ({contact.path}, "
                                                                   "same email)")
     create: list[Person] = []
     skipped: list[tuple[Person, str]] = []
     for person in people:
-        keys = [f"name:{person.name.casefold()}", *(f"email:{e.casefold()}" for e in person.emails)]
+        keys = [f"name:{_name_key(person.name)}", *(f"email:{e.casefold()}" for e in person.emails)]
         why = next((known[k] for k in keys if k in known), None)
         if why is not None:
             skipped.append((person, why))
@@ -246,7 +259,7 @@ def _spread_day(index: int, count: int, today: dt.date, spread: Interval | None)
     if spread is None:
         return None
     days = max((spread.after(today) - today).days, 1)
-    return today + dt.timedelta(days=1 + index * days // count)
+    return Interval(1 + index * days // count, "days").after(today)  # never past the calendar's end
 
 
 def _fields(person: Person, cadence: str | None, next_due: dt.date | None) -> dict[str, str]:

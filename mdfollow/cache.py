@@ -43,6 +43,9 @@ class Exported:
 SCHEMA = 6
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
 _KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
+#: Raised when the same bytes come to parse differently (2: YAML aliases are refused),
+#: so parses kept by older code are dropped quietly, as for new spellings.
+PARSER = 2
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def default_location(vault: Path) -> Path:
 
 def fingerprint(spellings: Mapping[str, str]) -> str:
     """What a note's parse depends on besides its bytes: the code and the field spellings."""
-    data = repr((SCHEMA, __version__, sorted(spellings.items())))
+    data = repr((SCHEMA, PARSER, __version__, sorted(spellings.items())))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .contacts import shared_names
-from .model import Contact, Interaction, Problem
+from .contacts import latest_own_log, shared_names
+from .fields import Interval
+from .horizon import HORIZON
+from .model import Contact, Problem
 
 FUTURE_DAYS = 30  # a planned meeting is fine; a date further ahead is most likely a typo
 
@@ -23,33 +25,31 @@ def doubts(contacts: Sequence[Contact], today: dt.date) -> list[Problem]:
 
 
 def future_dates(contact: Contact, today: dt.date) -> list[Problem]:
-    """A last-contact, met or log date more than FUTURE_DAYS after today."""
-    limit = today + dt.timedelta(days=FUTURE_DAYS)
+    """A last-contact, met or log date more than FUTURE_DAYS after today.
+
+    Dates past the hundred-year horizon are `horizon.far_dates`' to report, once.
+    """
+    near, far = Interval(FUTURE_DAYS, "days").after(today), HORIZON.after(today)
+
+    def ahead(day: dt.date | None) -> bool:
+        return day is not None and near < day <= far
+
     hides = f"it hides {contact.name} from due and stale until then"
     found = []
     logged = set()
-    for interaction in (*contact.interactions, *_latest_own(contact)):
-        if interaction.date > limit:
+    for interaction in (*contact.interactions, *latest_own_log(contact)):
+        if ahead(interaction.date):
             path, _, line = interaction.source.rpartition(":")
             where = (path, int(line)) if path and line.isdigit() else (interaction.source, 1)
             found.append(Problem(*where, "warning", f"{_ahead(interaction.date, today)} (a typo?): {hides}"))
             logged.add(interaction.date)
-    if contact.last_contact and contact.last_contact > limit and contact.last_contact not in logged:
+    if contact.last_contact and ahead(contact.last_contact) and contact.last_contact not in logged:
         found.append(Problem(contact.path, 1, "warning",
                              f"last-contact {_ahead(contact.last_contact, today)} (a typo?): {hides}"))
-    if contact.met and contact.met > limit:
+    if contact.met and ahead(contact.met):
         found.append(Problem(contact.path, 1, "warning", f"met {_ahead(contact.met, today)} (a typo?)"))
     return found
 
 
-def _latest_own(contact: Contact) -> tuple[Interaction, ...]:
-    """The latest line of the contact's own log: a contact keeps only that one (the rest is
-    in its note, see `contacts.timeline`), and only the latest can hide it."""
-    if contact.latest_log_at is None:
-        return ()
-    day, line = contact.latest_log_at
-    return (Interaction(day, contact.latest_log or "", f"{contact.path}:{line}"),)
-
-
-def _ahead(day: dt.date, today: dt.date) -> str:
+def _ahead(day: dt.date, today: dt.date) -> str:  # within the horizon: no overflow
     return f"{day.isoformat()} is {(day - today).days} days in the future"

@@ -37,6 +37,7 @@ from .errors import (
     UnreadableInput,
 )
 from .fields import Interval, parse_date, parse_interval
+from .horizon import far_dates
 from .model import Contact, FollowUp, stale_json
 from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
 from .terminal import color as use_color
@@ -47,6 +48,8 @@ from .vault import (
     load_config,
     load_user_config,
     load_vault,
+    note_text,
+    notes_folder,
     open_vault,
     read_for_edit,
     read_note,
@@ -388,7 +391,9 @@ def check(session: Session, as_json: bool) -> None:
 
     session.quiet_skips = True
     vault = session.load()
-    problems = [*vault.problems, *doubts(vault.contacts, session.today)]
+    root = open_vault(session.vault_path)
+    problems = [*vault.problems, *doubts(vault.contacts, session.today),
+                *far_dates(vault.contacts, session.today, lambda path: note_text(root, path))]
     errors = sum(1 for p in problems if p.severity == "error")
     if as_json:
         _print_json([problem.to_json() for problem in problems])
@@ -881,10 +886,16 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
                        spread if spread and spread.count else None)
     template = _template(vault, session.config)
+    notes_folder(vault, _vault_folder(folder), session.config.template_folders)
     taken: set[str] = set()
     changes = []
     for person, fields in plan.create:
-        path = _free_path(vault, folder, note_file_name(person.name), taken)
+        try:
+            file_name = note_file_name(person.name)
+        except EditRefused as error:
+            plan.skipped.append((person, str(error)))
+            continue
+        path = _free_path(vault, folder, file_name, taken)
         stem = path.rsplit("/", 1)[-1][:-3]
         changes.append(Change(path, None, new_note(person.name, template, _now(session), fields,
                                                    session.config.spellings, stem)))

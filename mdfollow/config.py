@@ -130,6 +130,8 @@ def _toml(text: str, source: str) -> dict[str, object]:
         data: dict[str, object] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError(f"{source}: not valid TOML: nested too deeply") from None
     return data
 
 

@@ -326,6 +326,15 @@ def _newest_first(interactions: list[Interaction]) -> tuple[Interaction, ...]:
     return tuple(sorted(interactions, key=lambda i: (i.date, i.source), reverse=True))
 
 
+def latest_own_log(contact: Contact) -> tuple[Interaction, ...]:
+    """The latest line of the contact's own log, the one that can hide it (a contact keeps
+    only that one of its own log: the rest is in its note, see `timeline`)."""
+    if contact.latest_log_at is None:
+        return ()
+    day, line = contact.latest_log_at
+    return (Interaction(day, contact.latest_log or "", f"{contact.path}:{line}"),)
+
+
 def timeline(contact: Contact, note: Note) -> tuple[Interaction, ...]:
     """Every trace of contact, newest first: the lines of the contact's own log (read from its
     `note`) and the notes that link it. A contact keeps only the latter: the own log of

@@ -43,7 +43,9 @@ class _Lines:
 
     @property
     def newline(self) -> str:
-        return "\r\n" if self.lines and self.lines[0].endswith("\r\n") else "\n"
+        """The ending most of the note's lines have: a note edited on two systems mixes them."""
+        crlf = sum(1 for line in self.lines if line.endswith("\r\n"))
+        return "\r\n" if crlf * 2 > sum(1 for line in self.lines if line.endswith("\n")) else "\n"
 
     def text(self) -> str:
         return "".join(self.lines)
@@ -348,10 +350,16 @@ BUILT_IN_TEMPLATE = "---\nlast-contact:\n---\n\n## Log\n"
 
 def note_file_name(name: str) -> str:
     """A file name that works on every OS; the person's name stays in `name` when it differs."""
-    stem = " ".join(_UNSAFE_IN_FILE_NAMES.sub("-", name).split()).rstrip(". ")
+    stem = " ".join(_UNSAFE_IN_FILE_NAMES.sub("-", name).split()).strip(". ")  # `.x.md` is never read
     if not stem.strip(" .-"):
         raise EditRefused(f"{name!r} gives no usable file name")
+    if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        raise EditRefused(f"{name[:40]!r}… is too long for a file name")
     return f"{stem}.md"
+
+
+#: File names have 255 bytes at most: room for `.md` and a ` 9999` that tells two apart.
+MAX_STEM_BYTES = 255 - len(".md") - len(" 9999")
 
 
 def new_note(name: str, template: str | None, now: dt.datetime, fields: Mapping[str, str],

@@ -120,6 +120,14 @@ def days_in_month(year: int, month: int) -> int:
     return _DAYS_IN_MONTH[month - 1] + leap
 
 
+def on_calendar(day: dt.date) -> bool:
+    """Whether a follow-up on `day` can be shown: an all-day event ends the day after it
+    starts, so the calendar's last day holds none. A date there (a typo like 9999-12-31,
+    or arithmetic that ran off the end) leaves its item out instead of failing.
+    """
+    return day < dt.date.max
+
+
 def _shift(day: dt.date, count: int, unit: str) -> dt.date:
     """Move by calendar units, clamping month ends; saturate at the ends of time."""
     try:

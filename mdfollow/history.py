@@ -57,6 +57,10 @@ def ready_to_commit(vault: Path) -> None:
         raise GitError(f"{vault} is not in a git work tree: run `git init` there, or drop --commit")
     if _git(vault, "ls-files", "--unmerged").stdout.strip():
         raise GitError("the git index has unresolved conflicts: resolve them first; nothing was written")
+    lock = vault / _git(vault, "rev-parse", "--git-path", "index.lock").stdout.strip()
+    if lock.exists():
+        raise GitError(f"{lock} exists: another git command is running (or one crashed and "
+                       "left it: then remove it); nothing was written")
 
 
 def commit(vault: Path, paths: Sequence[str], message: str) -> None:

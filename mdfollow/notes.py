@@ -32,6 +32,22 @@ class NoteLoader(SafeLoader):  # type: ignore[misc, valid-type]
     as a string lets the rest of the note be read and the date be reported.
     """
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
+        """Refuse aliases: nine lines of `*a` can stand for a billion items ("billion
+        laughs"), which every later step would walk; people don't write them by hand."""
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias (*name) to an earlier value: mdfollow does not read aliases",
+                node.start_mark)
+        return super().construct_object(node, deep)
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Refuse merge keys (`<<: *a`): merged aliases multiply the same way."""
+        for key, _ in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a merge key (<<): mdfollow does not read merge keys", key.start_mark)
+
 
 def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
     try:
@@ -41,6 +57,8 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object
 
 
 NoteLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+#: Front matter is a few lines; a megabyte of it (one huge value) would cost a hundred times that.
+FRONT_MATTER_LIMIT = 256 * 1024
 _YAML = YAMLHandler()
 
 #: The lines that open and close front matter (matched without their line ending).
@@ -144,6 +162,9 @@ def _find_front_matter(
 
 
 def _load_yaml(path: str, front: _FrontMatter) -> tuple[object, Problem | None]:
+    if len(front.text) > FRONT_MATTER_LIMIT:
+        return None, Problem(path, front.first_line, "error",
+                             f"front matter larger than {FRONT_MATTER_LIMIT // 1024} KB; note skipped")
     try:  # the plain reading builds values with libyaml's constructors, so it fails as they do
         plain = plain_yaml.load(front.text, NoteLoader)
         return (plain, None) if plain is not None else (_YAML.load(front.text, Loader=NoteLoader), None)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 from .config import Config
-from .fields import Interval
+from .fields import Interval, on_calendar
 from .model import Contact, FollowUp, Kind
 
 _BREAK_UP_GAP = Interval(7, "days")
@@ -21,7 +21,8 @@ def follow_ups(contacts: Iterable[Contact], config: Config, today: dt.date) -> l
     """Every follow-up of every contact, sorted: earliest (most overdue) first, then name."""
     contacts = list(contacts)
     found = [*currents(contacts, config),
-             *(f for contact in contacts for f in _promises_and_birthday(contact, today))]
+             *(f for contact in contacts for f in _promises_and_birthday(contact, today)
+               if on_calendar(f.due))]
     return sorted(found, key=_order)
 
 
@@ -71,7 +72,7 @@ def current(contact: Contact, config: Config) -> FollowUp | None:
     kind, day, title = found
     if contact.snooze_until is not None and contact.snooze_until > day:
         day, title = contact.snooze_until, f"{title} (snoozed)"
-    return _follow_up(contact, kind, day, title)
+    return _follow_up(contact, kind, day, title) if on_calendar(day) else None
 
 
 Rule = tuple[Kind, dt.date, str]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from . import fileio
 from .cache import Index, fingerprint, load_note
 from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .contacts import Vault, build_vault, patch_vault
@@ -27,6 +28,7 @@ from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNo
 from .model import Note, Problem
 
 CONFIG_NAME = ".mdfollow.toml"
+CONFIG_LIMIT = 1024 * 1024  # bytes: a config is a few lines
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
 
 
@@ -84,31 +86,25 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool 
     Not `durable`: no fsync, for a file made again at once if a crash loses it (the
     watcher's feed, rewritten when it starts); readers still never see half a file.
     """
-    import tempfile  # only writes need it
-
     _make_folder(path.parent)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fileio.remove_stale_temps(path.parent)
+    temp = fileio.write_temp(path.parent, path.name, data, durable=durable)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
         Path(temp).chmod(mode)
         if exclusive:
             os.link(temp, path)
-            Path(temp).unlink()
         else:
             Path(temp).replace(path)
-    except BaseException:
+        if durable:
+            fileio.sync_folder(path.parent)
+    finally:
         Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def read_for_edit(vault: Path, path: str) -> tuple[bytes, str]:
     """The note's bytes (to detect a concurrent save) and its text."""
     try:
-        data = (vault / path).read_bytes()
+        data = fileio.read_settled(vault / path)
         return data, data.decode("utf-8")
     except OSError as error:
         raise EditRefused(f"cannot read {path}: {_reason(error)}") from None
@@ -116,17 +112,51 @@ def read_for_edit(vault: Path, path: str) -> tuple[bytes, str]:
         raise EditRefused(f"{path} is not UTF-8 text; nothing was written") from None
 
 
+def note_text(vault: Path, path: str) -> str:
+    """A note's text as far as it can be read ("" if it can't), to point at a line in it."""
+    try:
+        return fileio.read_regular(vault / path).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def replace_note(vault: Path, path: str, before: bytes, text: str) -> None:
     """Write the edited note, unless it changed on disk since it was read (an editor saved)."""
-    target = vault / path
     try:
-        if target.read_bytes() != before:
-            raise EditRefused(f"{path} changed on disk while mdfollow was editing it (an editor "
-                              "saved it?); nothing was written: run the command again")
-        mode = stat.S_IMODE(target.stat().st_mode)
-        write_atomic(target, text.encode("utf-8"), mode)
+        target, info = _writable_note(vault, path)
+        fileio.remove_stale_temps(target.parent)
+        temp = fileio.write_temp(target.parent, target.name, text.encode("utf-8"))
+        try:
+            fileio.keep_owner_and_mode(temp, info)
+            fileio.swap_in(temp, target, lambda data: data == before)
+            fileio.sync_folder(target.parent)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    except fileio.Changed:
+        raise EditRefused(f"{path} changed on disk while mdfollow was editing it (an editor "
+                          "saved it?); nothing was written: run the command again") from None
     except OSError as error:
         raise OutputError(f"cannot write {path}: {_reason(error)}") from None
+
+
+def _writable_note(vault: Path, path: str) -> tuple[Path, os.stat_result]:
+    """The file to replace (a symlink's target inside the vault) and its stat; EditRefused
+    for a note a rename can't replace without losing something."""
+    target = vault / path
+    if target.is_symlink():
+        target = target.resolve()
+        if not target.is_relative_to(vault.resolve()):
+            raise EditRefused(f"{path} is a link to {target}, outside the vault; nothing was "
+                              "written (edit that file, or replace the link with the note)")
+    info = target.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise EditRefused(f"{path} is not a regular file; nothing was written")
+    if info.st_nlink > 1:
+        raise EditRefused(f"{path} has {info.st_nlink} hard links, which a safe write would break; "
+                          "nothing was written")
+    if not info.st_mode & 0o222 or (not fileio.is_root() and not os.access(target, os.W_OK)):
+        raise EditRefused(f"{path} is read-only; nothing was written (make it writable first)")
+    return target, info
 
 
 def create_note(vault: Path, path: str, text: str) -> None:
@@ -207,7 +237,7 @@ def load_config(vault: Path, config_path: Path | None, user: UserConfig | None =
     if config_path is None and not path.exists():
         return user_defaults(user) if user else Config()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = fileio.read_regular(path, CONFIG_LIMIT).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file: {_reason(error)}") from None
     return parse_config(text, str(path), user)
@@ -241,6 +271,17 @@ def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
     return _is_note_name(name) and not any(_skipped_folder(f, template_folders) for f in folders)
 
 
+def notes_folder(vault: Path, folder: str, template_folders: Sequence[str]) -> None:
+    """Refuse a vault-relative `folder/` whose notes would never be read, or that a link
+    leads outside the vault: new notes there would be lost, or written elsewhere."""
+    if not is_note_path(f"{folder}x.md", template_folders):
+        raise InvalidValue(f"mdfollow does not read notes in {folder or '.'!r} (a dot-folder or a "
+                           "template folder): choose another --folder")
+    if not (vault / folder).resolve().is_relative_to(vault.resolve()):
+        raise InvalidValue(f"{folder!r} leads outside the vault (a link to "
+                           f"{(vault / folder).resolve()}): choose another --folder")
+
+
 def _skipped_folder(name: str, template_folders: Sequence[str]) -> bool:
     return name.startswith(".") or name in template_folders
 
@@ -253,8 +294,7 @@ def read_note(vault: Path, path: str, config: Config) -> Note:
     from .notes import parse_note  # YAML is imported only when a note must be parsed
 
     try:
-        with open(f"{vault}{os.sep}{path}", "rb") as handle:  # noqa: PTH123 - pathlib costs 10 µs a note
-            data = handle.read()
+        data = fileio.read_settled(f"{vault}{os.sep}{path}")
     except OSError as error:
         return _unreadable(path, 1, f"cannot read: {_reason(error)}")
     try:

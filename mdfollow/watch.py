@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Collection
@@ -102,7 +103,7 @@ class FeedBuilder:
         data = self._publisher.make(self._linker.contacts, self.report).data
         if data != self.feed:
             try:
-                write_atomic(self.output, data, durable=False)  # made again at start
+                write_atomic(self.output, data, _feed_mode(self.output), durable=False)  # made again at start
             except OSError as error:
                 if not self.vault.is_dir():
                     raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping") from None
@@ -122,6 +123,14 @@ class FeedBuilder:
                 self._said.add(message)
                 self.report(message)
         return previous if keep and previous is not None else note
+
+
+def _feed_mode(path: Path) -> int:
+    """Private (0600): the feed lists people and promises. A mode given to the file stays."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o600
 
 
 class _Changes(FileSystemEventHandler):
@@ -183,11 +192,45 @@ def start_observer(vault: Path, handler: FileSystemEventHandler, report: Report)
     return observer
 
 
+COME_BACK_WITHIN = 10.0  # seconds a vault folder that vanished may take to be made again
+
+
 def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
           log: Report | None = None, on_change: Callable[[bytes], None] | None = None) -> None:
-    """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`."""
+    """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`.
+
+    A vault folder that vanishes (a sync tool or `git checkout` making it again) is waited
+    for, and the new folder watched; one that stays away stops the watch.
+    """
+    deadline = 0.0
+    while True:
+        began = time.monotonic()
+        try:
+            _watch_folder(builder, stop, debounce, log, on_change)
+            return
+        except VaultNotFound:
+            if began > deadline:  # newly gone, not a folder that went again while being armed
+                deadline = time.monotonic() + COME_BACK_WITHIN
+            if not _came_back(builder.vault, stop, deadline):
+                raise
+            builder.report(f"the vault folder {builder.vault} was made again; watching the new one")
+
+
+def _came_back(vault: Path, stop: threading.Event, deadline: float) -> bool:
+    while not stop.is_set() and time.monotonic() < deadline:
+        stop.wait(0.1)
+        if vault.is_dir():
+            return True
+    return stop.is_set()
+
+
+def _watch_folder(builder: FeedBuilder, stop: threading.Event, debounce: float,
+                  log: Report | None, on_change: Callable[[bytes], None] | None) -> None:
     changes = _Changes(builder.vault)
-    observer = start_observer(builder.vault, changes, builder.report)
+    try:
+        observer = start_observer(builder.vault, changes, builder.report)
+    except (FileNotFoundError, NotADirectoryError):  # gone again, or a folder in it, while armed
+        raise VaultNotFound(f"the vault folder {builder.vault} is gone; stopping") from None
     # A look at the whole vault, once all is quiet: for events lost or never sent, and at first
     # for saves made before the observer ran, which have no event of their own.
     owed = True

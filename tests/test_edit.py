@@ -73,7 +73,7 @@ def test_keys_with_spaces_templater_values_and_wikilink_lists_are_kept() -> None
     ("---\nlast-contact: \"2026-10-01\n  \"\n---\n", "spans several lines"),
     ("---\nlast-contact: 2026-10-01\ncadence: 30d\n", "never closed"),
     ("---\n- a\n- b\n---\n", "not a mapping"),
-    ("---\nbase: &b 2026-10-01\nlast-contact: *b\n---\n", "spans several lines"),
+    ("---\nbase: &b 2026-10-01\nlast-contact: *b\n---\n", "does not read aliases"),
 ])
 def test_unsafe_notes_are_refused(text: str, reason: str) -> None:
     with pytest.raises(EditRefused, match=reason):
