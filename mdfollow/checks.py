@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from .contacts import latest_own_log, shared_names
+from .contacts import shared_names
 from .fields import Interval
 from .horizon import HORIZON
 from .model import Contact, Problem
@@ -37,7 +37,7 @@ def future_dates(contact: Contact, today: dt.date) -> list[Problem]:
     hides = f"it hides {contact.name} from due and stale until then"
     found = []
     logged = set()
-    for interaction in (*contact.interactions, *latest_own_log(contact)):
+    for interaction in contact.interactions:
         if ahead(interaction.date):
             path, _, line = interaction.source.rpartition(":")
             where = (path, int(line)) if path and line.isdigit() else (interaction.source, 1)

@@ -23,7 +23,7 @@ import click
 from . import __version__, schedule
 from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
-from .contacts import Vault, answering_to, resolve, tell_apart, timeline
+from .contacts import Vault, answering_to, resolve, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -52,10 +52,10 @@ from .vault import (
     notes_folder,
     open_vault,
     read_for_edit,
-    read_note,
     replace_note,
     write_atomic,
 )
+from .vault_templates import draft_template, vault_template
 
 if TYPE_CHECKING:
     import threading
@@ -522,22 +522,18 @@ def log(session: Session, name: str, text: str, on: dt.date | None, future: bool
     conversation resets `attempts` and ends a running `sequence`; --no-reply adds one to
     `attempts`, and an unanswered last try closes the contact. It says when it does either.
     """
-    from .edit import log_interaction
+    from .actions import log_entry, logged
     from .outcome import after_edit
 
     on = on or session.today
     if on > session.today + dt.timedelta(days=1) and not future:
         raise click.BadParameter(f"{on.isoformat()} is more than a day ahead (a typo?); add --future "
                                  "if you mean it", param_hint="--date")
-    words = " ".join(text.split()) or ("in touch" if replied else "no reply yet")
-    entry = f"- {on.isoformat()}{f' ({via})' if via else ''} {words}"
+    entry = log_entry(on, via, text, replied)
     edits: list[tuple[str, str]] = []
 
     def record(contact: Contact, note: str) -> str:
-        follow_up = schedule.current(contact, session.config)
-        closes = not replied and follow_up is not None and follow_up.kind == "break-up"
-        edits.append((note, log_interaction(note, contact.path, session.config, on=on, entry=entry,
-                                            replied=replied, closes=closes)))
+        edits.append((note, logged(contact, note, session.config, on=on, entry=entry, replied=replied)))
         return edits[-1][1]
 
     contact = _edit(session, name, record, lambda c: f"log: {c.name}{f' ({via})' if via else ''}",
@@ -558,15 +554,14 @@ def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool)
 
     Promises and birthdays are never snoozed.
     """
-    from .edit import set_fields
+    from .actions import snoozed
     from .outcome import inactive
 
     day = _until(session.today, until)
     if day <= session.today:
         raise click.BadParameter(f"{day.isoformat()} is not after today ({session.today.isoformat()}): "
                                  "snooze until a later day, or for a while (7d, 2w)", param_hint="UNTIL")
-    contact = _edit(session, name, lambda c, note: set_fields(
-        note, {"snooze-until": day.isoformat()}, session.config.spellings),
+    contact = _edit(session, name, lambda c, note: snoozed(note, session.config, day),
         lambda c: f"snooze: {c.name} until {day.isoformat()}", dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"Snoozed {contact.name} until {day.isoformat()}")
@@ -606,11 +601,10 @@ def reopen(session: Session, name: str, dry_run: bool, commit: bool) -> None:
 
 
 def _set_status(session: Session, name: str, status: str, *, dry_run: bool, commit: bool) -> None:
-    from .edit import set_fields
+    from .actions import with_status
 
     verb = "close" if status == "closed" else "reopen"
-    contact = _edit(session, name, lambda c, note: set_fields(note, {"status": status},
-                                                              session.config.spellings),
+    contact = _edit(session, name, lambda c, note: with_status(note, session.config, status),
                     lambda c: f"{verb}: {c.name}", dry_run=dry_run, commit=commit)
     if contact:
         click.echo(f"{contact.name}: status {status}")
@@ -681,7 +675,7 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     if tag_list:
         fields["tags"] = yaml_list(tag_list)
     path = f"{_vault_folder(folder)}{file_name}"
-    template = _template(vault, config)
+    template = vault_template(vault, config)
     if template is not None and has_templater(template):
         _warn("the template holds Templater commands (<% … %>); they are left as they are: "
               "run Templater on the new note")
@@ -693,18 +687,6 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
 def _now(session: Session) -> dt.datetime:
     """The day it is (--today) at the time it is, for {{date}} and {{time}} in templates."""
     return dt.datetime.combine(session.today, dt.datetime.now().time().replace(microsecond=0))
-
-
-def _template(vault: Path, config: Config, name: str = "Person.md") -> str | None:
-    """The vault's own template `<template folder>/NAME`, if it has one."""
-    for folder in config.template_folders:
-        candidate = vault / folder / name
-        if candidate.is_file():
-            try:
-                return candidate.read_bytes().decode("utf-8-sig")  # its line endings kept
-            except (OSError, UnicodeDecodeError) as error:
-                raise EditRefused(f"cannot read the template {candidate}: {error}") from None
-    return None
 
 
 @cli.command("history")
@@ -719,7 +701,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     contact = _find(session, name)
     vault = open_vault(session.vault_path)
     rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
-             "source": i.source} for i in timeline(contact, read_note(vault, contact.path, session.config))]
+             "source": i.source} for i in contact.interactions]
     rows += [{"date": c.date.isoformat(), "kind": "git",
               "text": f"{c.field}: {c.old or '(none)'} → {c.new or '(none)'}",
               "source": f"{c.commit} {c.subject}"}
@@ -805,47 +787,55 @@ def watch_command(session: Session, output: Path | None, force: bool, debounce: 
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8737, show_default=True,
               help="Port to listen on (0: any free port).")
-@click.option("--rotate-token", is_flag=True, help="Make a new secret URL; the old one stops working.")
+@click.option("--rotate-token", is_flag=True, help="Make a new secret feed URL; the old one stops working.")
+@click.option("--read-only", is_flag=True, help="Serve the pages without their actions.")
 @live_options
 @pass_session
-def serve(session: Session, host: str, port: int, rotate_token: bool, output: Path | None,
-          force: bool, debounce: int, verbose: bool) -> None:
-    """Serve the feed over HTTP on a secret URL for calendar apps, and keep it current.
+def serve(session: Session, host: str, port: int, rotate_token: bool, read_only: bool,
+          output: Path | None, force: bool, debounce: int, verbose: bool) -> None:
+    """Serve the feed on a secret URL, and the agenda pages to paired devices; keep both current.
 
-    The URL carries a random token kept in <vault>/.mdfollow/token; --rotate-token
-    replaces it. Listens on 127.0.0.1 unless --host says otherwise.
+    The feed token is kept in mdfollow's state folder, out of the vault; --rotate-token
+    replaces it. Pages need a paired device (`mdfollow pair`). Listens on 127.0.0.1
+    unless --host says otherwise.
     """
-    import socket
-    import threading
-
-    from .serve import FEED_NAME, Feed, load_token, make_server
     from .watch import watch
+    from .web.serving import start
 
     stop = _stop_on_signals()
     builder = _builder(session, output, force)
     builder.rebuild()
     assert builder.feed is not None
-    token = load_token(builder.vault, rotate=rotate_token)
-    feed = Feed(builder.feed, lambda: dt.datetime.now(dt.timezone.utc))
-    try:
-        server = make_server(host, port, token, feed, _log(verbose))
-    except OSError as error:
-        raise OutputError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    served = start(builder.vault, session.config, builder.feed, host=host, port=port,
+                   rotate_token=rotate_token, read_only=read_only,
+                   today=session.today if session.pinned else None,
+                   warn=_warn, log=_log(verbose))
     if host not in ("127.0.0.1", "localhost", "::1"):
         _warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
               "your follow-ups; for Google or Outlook.com put it behind HTTPS")
-    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
-    where = f"{shown}:{server.server_address[1]}/{token}/{FEED_NAME}"
-    click.echo(f"Serving the feed of {builder.vault}\n  http://{where}\n  webcal://{where}\n"
-               "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).")
+    click.echo(f"Serving the feed of {builder.vault}\n  http://{served.feed_url}\n  webcal://{served.feed_url}\n"
+               "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).\n"
+               f"Agenda: {served.base}/ — pair a device by opening (once, within 10 minutes):\n"
+               f"  {served.pair_link}")
     sys.stdout.flush()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        watch(builder, stop, debounce / 1000, _log(verbose), on_change=feed.set)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with served.running():
+        watch(builder, stop, debounce / 1000, _log(verbose), on_change=served.feed.set)
+
+
+@cli.command()
+@click.option("--name", default=None, help="What to call the device (default: device-N).")
+@click.option("--list", "listing", is_flag=True, help="List the paired devices.")
+@click.option("--revoke", metavar="NAME", default=None, help="Unpair the device called NAME.")
+@click.option("--revoke-all", is_flag=True, help="Unpair every device and void pending links.")
+@pass_session
+def pair(session: Session, name: str | None, listing: bool, revoke: str | None, revoke_all: bool) -> None:
+    """Print a one-time link (valid 10 minutes) that lets a phone or laptop use the agenda pages."""
+    from .web.serving import pair_lines
+
+    root = open_vault(session.vault_path).resolve()
+    for line in pair_lines(root, session.config, name=name, listing=listing, revoke=revoke,
+                           revoke_all=revoke_all):
+        click.echo(line)
 
 
 @cli.command("import")
@@ -885,7 +875,7 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     vault = open_vault(session.vault_path)
     plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
                        spread if spread and spread.count else None)
-    template = _template(vault, session.config)
+    template = vault_template(vault, session.config)
     notes_folder(vault, _vault_folder(folder), session.config.template_folders)
     taken: set[str] = set()
     changes = []
@@ -958,19 +948,11 @@ def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
     """
     contact = _find(session, name)
     kind = kind or kind_for(schedule.current(contact, session.config))
-    text = render(_draft_template(open_vault(session.vault_path), session.config, kind),
+    text = render(draft_template(open_vault(session.vault_path), session.config, kind),
                   values_for(contact, session.config))
     click.echo(text, nl=False)
     if copy:
         _copy(text)
-
-
-def _draft_template(vault: Path, config: Config, kind: str) -> str:
-    from importlib import resources
-
-    own = _template(vault, config, f"mdfollow/{kind}.md")
-    return own if own is not None else \
-        (resources.files("mdfollow") / "drafts" / f"{kind}.md").read_text(encoding="utf-8")
 
 
 _CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],

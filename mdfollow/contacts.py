@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -217,8 +218,10 @@ def _patched_problems(vault: Vault, changes: Mapping[str, object], new: Mapping[
 
 
 def _sources(contact: Contact) -> set[str]:
-    """The notes a linked contact's interactions and promises came from."""
-    return {i.source for i in contact.interactions} | {p.source.rpartition(":")[0] for p in contact.promises}
+    """The notes a linked contact's interactions and promises came from (its own log's lines,
+    `path:line`, are its own; a note linking it is named by path, which ends in `.md`)."""
+    return ({i.source for i in contact.interactions if not i.source.rpartition(":")[2].isdigit()}
+            | {p.source.rpartition(":")[0] for p in contact.promises})
 
 
 def _link(base: Contact, inbound: Iterable[tuple[_Reading, _Reach]]) -> Contact:
@@ -233,7 +236,7 @@ def _link(base: Contact, inbound: Iterable[tuple[_Reading, _Reach]]) -> Contact:
     own = [base.last_contact] if base.last_contact else []
     return replace(base, last_contact=max([*(i.date for i in seen), *own], default=None),
                    promises=tuple(sorted(promises, key=lambda p: (p.due, p.source, p.text))),
-                   interactions=_newest_first(seen))
+                   interactions=_newest_first([*base.interactions, *seen]))
 
 
 class _Reach(NamedTuple):
@@ -326,23 +329,6 @@ def _newest_first(interactions: list[Interaction]) -> tuple[Interaction, ...]:
     return tuple(sorted(interactions, key=lambda i: (i.date, i.source), reverse=True))
 
 
-def latest_own_log(contact: Contact) -> tuple[Interaction, ...]:
-    """The latest line of the contact's own log, the one that can hide it (a contact keeps
-    only that one of its own log: the rest is in its note, see `timeline`)."""
-    if contact.latest_log_at is None:
-        return ()
-    day, line = contact.latest_log_at
-    return (Interaction(day, contact.latest_log or "", f"{contact.path}:{line}"),)
-
-
-def timeline(contact: Contact, note: Note) -> tuple[Interaction, ...]:
-    """Every trace of contact, newest first: the lines of the contact's own log (read from its
-    `note`) and the notes that link it. A contact keeps only the latter: the own log of
-    10,000 contacts is 200,000 objects that only this needs."""
-    own = [Interaction(e.date, e.text, f"{note.path}:{e.line}") for e in note.entries]
-    return _newest_first([*own, *contact.interactions])
-
-
 def resolve(vault: Vault, name: str) -> Contact:
     """The contact NAME means, for every command that takes one (see `find_contact`); a name
     that is only that of a note too broken to read says so."""
@@ -367,7 +353,7 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
     by_path = _by_path(contacts, name)
     if by_path is not None:
         return by_path
-    key = " ".join(name.split()).casefold()
+    key = _name_key(name)
     found = [c for c in contacts if key in _names(c)]
     if not found:
         words = key.split()
@@ -380,8 +366,9 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
                               "or the note's path.")
     import difflib  # only a name nobody answers to needs it
 
-    known = {n: c.name for c in contacts for n in _names(c)}
-    close = {known[n]: None for n in difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)}
+    known = {_accents_folded(n): c.name for c in contacts for n in _names(c)}
+    close = {known[n]: None for n in difflib.get_close_matches(_accents_folded(key), list(known), n=3,
+                                                                 cutoff=0.6)}
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ContactNotFound(f"no contact called {name!r}.{hint}")
 
@@ -448,8 +435,18 @@ def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
 
 
 def _names(contact: Contact) -> set[str]:
-    return {" ".join(n.split()).casefold()
-            for n in (contact.name, _stem(contact.path), *contact.aliases)}
+    return {_name_key(n) for n in (contact.name, _stem(contact.path), *contact.aliases)}
+
+
+def _name_key(name: str) -> str:
+    """Names compare as people read them: any case, accents composed or not (macOS file
+    names and some address books decompose `é` into `e` and an accent)."""
+    return unicodedata.normalize("NFC", " ".join(name.split()).casefold())
+
+
+def _accents_folded(name: str) -> str:
+    """For suggestions only: `chloe` is close to `chloé`."""
+    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
 
 
 def _word_prefixes(words: list[str], name: str) -> bool:
@@ -532,7 +529,6 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
     tags = tuple(t.lstrip("#") for tag in read.names("tags") for t in re.split(r"[\s,]+", tag) if t)
     cadence, cadence_source = _cadence(read, tags, config)
     name = read.text("name") or note.stem
-    latest = max(note.entries, key=lambda e: (e.date, e.line), default=None)
     return Contact(
         path=note.path,
         name=name,
@@ -556,8 +552,8 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         company=read.text("company"),
         met_at=read.text("met-at"),
         phone=read.text("phone"),
-        latest_log=latest.text if latest else None,
-        latest_log_at=(latest.date, latest.line) if latest else None,
+        latest_log=max(note.entries, key=lambda e: (e.date, e.line)).text if note.entries else None,
+        interactions=tuple(Interaction(e.date, e.text, f"{note.path}:{e.line}") for e in note.entries),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
-from .contacts import latest_own_log
 from .fields import Interval
 from .model import Contact, Problem
 
@@ -49,12 +48,11 @@ def _dates(contact: Contact) -> Iterator[tuple[str, str, dt.date, int | None]]:
     for promise in contact.promises:
         where, _, line = promise.source.rpartition(":")
         yield where, "promise date", promise.due, int(line)
-    traces = (*contact.interactions, *latest_own_log(contact))  # meeting notes naming them, a log line
-    for interaction in traces:
+    for interaction in contact.interactions:  # a log line, or a meeting note naming them
         where, _, line = interaction.source.rpartition(":")
         yield (where, "log date", interaction.date, int(line)) if line.isdigit() else \
             (interaction.source, "date", interaction.date, None)
-    logged = {i.date for i in traces}
+    logged = {i.date for i in contact.interactions}
     if contact.last_contact is not None and contact.last_contact not in logged:
         yield path, "last-contact", contact.last_contact, None
 

@@ -138,10 +138,9 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     latest_log: str | None = None  # the latest dated line of the note's own log
-    interactions: tuple[Interaction, ...] = ()  # the notes that link them, newest first (see `timeline`)
+    interactions: tuple[Interaction, ...] = ()  # newest first
     company: str | None = None
     met_at: str | None = None  # where you met
-    latest_log_at: tuple[dt.date, int] | None = None  # the date and line of `latest_log`
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,3 +49,13 @@ def test_the_contacts_shape_is_an_address_book_where_nearly_everyone_is_due(tmp_
     assert sum(count >= 5 for count in logs) > 0.8 * len(vault.contacts)
     first_names = [c.aliases[0] for c in vault.contacts]
     assert len(first_names) / len(set(first_names)) > 4  # aliases collide
+
+
+def test_the_serve_load_benchmark_runs_and_reports(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "serve_load.py"),
+                           "--notes", "40", "--bursts", "1", "--burst", "10", "--slowloris", "20"],
+                          capture_output=True, text=True, check=False, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^burst(?:s| 1 \(ab\)): 10 of 10 answered 200; p50 [\d.]+ ms, p99 ", done.stdout, re.M)
+    assert "with 20 slowloris connections held: 20 of 20 legitimate requests answered 200" in done.stdout
+    assert re.search(r"^server memory: \d+ MB before", done.stdout, re.M)
