@@ -104,3 +104,13 @@ def test_a_decomposed_name_is_the_same_person(vault: Path, tmp_path: Path) -> No
         "  created People/Zo\u00eb Ng.md",
         f"  skipped {unicodedata.normalize('NFC', decomposed)}: already in the vault (People/{CHLOE}.md)",
         "Created 1 note; skipped 1; 0 problems."]
+
+
+def test_a_name_typed_decomposed_finds_the_contact_and_suggestions_ignore_accents(vault: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "chlo\u00e9 martin")
+    logged = run(vault, "log", decomposed, "--note", "call", "--dry-run")
+    assert logged.exit_code == 0, logged.output
+    assert f"b/People/{CHLOE}.md" in logged.stdout
+    unknown = run(vault, "log", "Chloe Marten")
+    assert unknown.exit_code == 4
+    assert f"Did you mean '{CHLOE}'?" in unknown.stderr
