@@ -13,10 +13,10 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
@@ -38,7 +38,7 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval
 from .horizon import far_dates
-from .model import Contact, FollowUp, stale_json
+from .model import Contact, FollowUp, Kind, stale_json
 from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
 from .terminal import color as use_color
 from .vault import (
@@ -171,15 +171,39 @@ def _find(session: Session, name: str) -> Contact:
     return resolve(session.load(), name)
 
 
+def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Contact names and aliases from the vault (through its index), for the shell."""
+    from click.shell_completion import CompletionItem
+
+    from .completion import names
+
+    given = ctx.find_root().params
+    session = Session(given_vault=given.get("vault_path"), config_path=given.get("config_path"),
+                      today=dt.date.today(), use_cache=not given.get("no_cache"), quiet_skips=True,
+                      show_progress=False)
+    try:
+        contacts = session.load().contacts
+    except MdfollowError:
+        return []
+    bash = os.environ.get("_MDFOLLOW_COMPLETE", "").startswith("bash")
+    return [CompletionItem(value, help=help_) for value, help_ in names(contacts, incomplete, bash=bash)]
+
+
+def name_argument(func: F) -> F:
+    """NAME: a contact's name, alias or file name; the shell completes it."""
+    return click.argument("name", shell_complete=_complete_name)(func)
+
+
 def json_option(func: F) -> F:
     """`--json`: the listing as a JSON array with the documented, stable fields."""
     def no_progress(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-        if value:
-            ctx.find_object(Session).show_progress = False  # type: ignore[union-attr]
+        session = ctx.find_object(Session)
+        if value and session is not None:  # None while the shell completes a word
+            session.show_progress = False
         return value
 
     return click.option("--json", "as_json", is_flag=True, callback=no_progress,
-                        help="Print a JSON array (fields documented in the README).")(func)
+                        help="Print a JSON array (its fields: `mdfollow help json`).")(func)
 
 
 force_option = click.option("--force", is_flag=True,
@@ -273,17 +297,37 @@ def cli(ctx: click.Context, vault_path: Path | None, today: dt.date | None,
     """Follow up with people, straight from the Markdown notes you keep about them.
 
     Global options may also come after the command: `mdfollow due --vault ~/Notes`.
+    How it decides who is due, the fields it reads and the config file:
+    `mdfollow help rules`, `mdfollow help fields`, `mdfollow help config`.
     """
     ctx.color = use_color(color, os.environ)
     ctx.obj = Session(vault_path, config_path, today or dt.date.today(), use_cache=not no_cache,
                       quiet_skips=quiet, pinned=today is not None)
 
 
+def due_filters(func: F) -> F:
+    """`--tag` and `--kind` (repeatable), alike on `due` and `review`."""
+    func = click.option("--kind", "kinds", multiple=True, type=click.Choice(get_args(Kind)),
+                        help="Only follow-ups of this kind (repeatable).")(func)
+    return click.option("--tag", "tags", multiple=True, metavar="TAG",
+                        help="Only contacts with this tag (repeatable: any of them).")(func)
+
+
+def _limit_option(what: str) -> Callable[[F], F]:
+    return click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+                        help=f"At most N {what}.")
+
+
 @cli.command()
 @interval_option("--within", "0", "Also list what falls due up to this far ahead: 7d, 2w, 1m.")
+@due_filters
+@click.option("--contact", "name", default=None, metavar="NAME", shell_complete=_complete_name,
+              help="Only this contact.")
+@_limit_option("follow-ups")
 @json_option
 @pass_session
-def due(session: Session, within: Interval, as_json: bool) -> None:
+def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[str, ...],
+        name: str | None, limit: int | None, as_json: bool) -> None:
     """Who to follow up with: overdue first, then by date and name.
 
     Lists promises, the current follow-up of each contact (cadence, sequence step,
@@ -291,7 +335,9 @@ def due(session: Session, within: Interval, as_json: bool) -> None:
     """
     vault = session.load()
     today = session.today
-    items = schedule.due(vault.contacts, session.config, today, within)
+    path = _find(session, name).path if name is not None else None
+    items = schedule.filtered(schedule.due(vault.contacts, session.config, today, within),
+                              vault.contacts, tags=tags, kinds=kinds, path=path)[:limit]
     if as_json:
         _print_json([item.to_json(today) for item in items])
         return
@@ -324,17 +370,66 @@ def _date(day: dt.date | None) -> str:
 
 
 @cli.command()
+@interval_option("--within", "0", "Also take what falls due up to this far ahead: 7d, 2w, 1m.")
+@due_filters
+@_limit_option("people")
+@click.option("--commit", is_flag=True,
+              help="Commit the session's changes at the end, in one commit (default: [git] autocommit).")
+@pass_session
+def review(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[str, ...],
+           limit: int | None, commit: bool) -> None:
+    """Follow-Up Friday: go through everyone who is due, one screen and one key each.
+
+    Same people, order and filters as `due`. l logs a conversation, p a try with no reply,
+    s snoozes, t ticks a promise, d drafts, e edits, c closes, u undoes, ? helps, q quits.
+    """
+    from . import history
+    from .errors import NotATerminal
+    from .interactive import run
+    from .review import Review, agenda_of
+
+    if not sys.stdin.isatty():
+        raise NotATerminal("review is interactive and needs a terminal; in a script use "
+                           "`mdfollow due --json` with `log`, `snooze` and `done`")
+    vault = open_vault(session.vault_path)
+    commit = commit or session.config.autocommit
+    if commit:
+        history.ready_to_commit(vault)
+
+    def agenda() -> list[tuple[Contact, list[FollowUp]]]:
+        fresh = replace(session, quiet_skips=True, show_progress=False).load()
+        items = schedule.due(fresh.contacts, session.config, session.today, within)
+        return agenda_of(schedule.filtered(items, fresh.contacts, tags=tags, kinds=kinds), fresh.contacts)
+
+    def draft(contact: Contact) -> str:
+        kind = kind_for(schedule.current(contact, session.config))
+        return render(draft_template(vault, session.config, kind), values_for(contact, session.config))
+
+    session.load()  # broken notes are named once, before the first screen
+    reviewing = Review(vault, session.config, session.today, agenda, draft, limit)
+    if reviewing.finished:
+        click.echo(f"Nothing due {_by(session.today, within.after(session.today))}. You're all caught up.")
+        return
+    if not run(reviewing, commit=commit):
+        raise click.exceptions.Exit(130)
+
+
+@cli.command()
 @interval_option("--since", "90d", "Not heard from for longer than this: 90d, 6m, 1y.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only contacts with this tag (repeatable: any of them).")
+@_limit_option("contacts")
 @json_option
 @pass_session
-def stale(session: Session, since: Interval, as_json: bool) -> None:
+def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int | None,
+          as_json: bool) -> None:
     """Who you haven't spoken to in a while: never-contacted first, then oldest.
 
     It is never too late to reconnect: scroll through and pick someone.
     """
     vault = session.load()
     today = session.today
-    contacts = schedule.stale(vault.contacts, today, since)
+    contacts = schedule.stale(schedule.tagged(vault.contacts, tags), today, since)[:limit]
     if as_json:
         _print_json([stale_json(contact, today) for contact in contacts])
         return
@@ -502,7 +597,7 @@ def _edit(session: Session, name: str, transform: Callable[[Contact, str], str],
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.option("--note", "text", default="", help="What happened: the log line's text.")
 @click.option("--date", "on", callback=_date_option, metavar="YYYY-MM-DD",
               help="When it happened (default: today).")
@@ -545,7 +640,7 @@ def log(session: Session, name: str, text: str, on: dt.date | None, future: bool
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.argument("until", metavar="(7d | YYYY-MM-DD)")
 @writing_command
 @pass_session
@@ -583,7 +678,7 @@ def _until(today: dt.date, text: str) -> dt.date:
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @writing_command
 @pass_session
 def close(session: Session, name: str, dry_run: bool, commit: bool) -> None:
@@ -592,7 +687,7 @@ def close(session: Session, name: str, dry_run: bool, commit: bool) -> None:
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @writing_command
 @pass_session
 def reopen(session: Session, name: str, dry_run: bool, commit: bool) -> None:
@@ -611,7 +706,7 @@ def _set_status(session: Session, name: str, status: str, *, dry_run: bool, comm
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
 @click.argument("fragment")
 @writing_command
 @pass_session
@@ -690,7 +785,7 @@ def _now(session: Session) -> dt.datetime:
 
 
 @cli.command("history")
-@click.argument("name")
+@name_argument
 @json_option
 @pass_session
 def history_command(session: Session, name: str, as_json: bool) -> None:
@@ -715,6 +810,30 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
         click.echo("No history yet: `mdfollow log` records one.")
         return
     _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows])
+
+
+@cli.command("help")
+@click.argument("topic", required=False)
+@click.pass_context
+def help_command(ctx: click.Context, topic: str | None) -> None:
+    """Explain TOPIC (rules, fields, config, json) or a command; without TOPIC, list them.
+
+    The pages ship with mdfollow, so an installed copy explains itself.
+    """
+    from .topics import TOPICS, page
+
+    group = ctx.parent.command if ctx.parent else cli
+    assert isinstance(group, click.Group)
+    if topic is None:
+        click.echo("Topics:\n" + "".join(f"  {name:<8} {what}\n" for name, what in TOPICS.items())
+                   + "Commands: " + ", ".join(group.list_commands(ctx)) + "\n"
+                   + "`mdfollow help TOPIC` or `mdfollow help COMMAND`.")
+        return
+    command = group.get_command(ctx, topic)
+    if command is not None:
+        click.echo(command.get_help(click.Context(command, info_name=topic, parent=ctx.parent)))
+        return
+    click.echo_via_pager(page(topic))
 
 
 # --- the live vault ---------------------------------------------------------------------
@@ -934,7 +1053,43 @@ def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], prob
 
 
 @cli.command()
-@click.argument("name")
+@name_argument
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON object (fields: `mdfollow help json`).")
+@pass_session
+def show(session: Session, name: str, as_json: bool) -> None:
+    """Everything mdfollow makes of NAME, and where each part comes from.
+
+    The fields as read (and their spelling), the effective last contact and its source, the
+    cadence and its source, attempts, status, open promises, the current follow-up and the
+    rule that made it, the next birthday, and what `check` says about the note.
+    """
+    from .explain import explain, render
+    from .vault import read_note
+
+    contact = _find(session, name)
+    vault = open_vault(session.vault_path)
+    found = explain(contact, read_note(vault, contact.path, session.config), session.load().problems,
+                    session.config, session.today)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(found, session.today))
+
+
+@cli.command("edit")
+@name_argument
+@pass_session
+def edit_command(session: Session, name: str) -> None:
+    """Open NAME's note in $VISUAL or $EDITOR."""
+    from .interactive import open_in_editor
+
+    contact = _find(session, name)
+    open_in_editor(open_vault(session.vault_path) / contact.path)
+
+
+@cli.command()
+@name_argument
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="What to write. Default: by what is due — first: thank-you, sequence step: nudge, "
                    "last try: break-up, otherwise check-in.")
@@ -955,19 +1110,11 @@ def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
         _copy(text)
 
 
-_CLIPBOARDS = (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"],
-               ["xsel", "--clipboard", "--input"], ["clip.exe"])
-
-
 def _copy(text: str) -> None:
     """The first clipboard tool this system has; say so when there is none."""
-    import shutil
-    import subprocess
+    from .clipboard import copy_with_tool
 
-    for command in _CLIPBOARDS:
-        if shutil.which(command[0]):
-            done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, check=False)
-            if done.returncode == 0:
-                click.echo("(copied to the clipboard)", err=True)
-                return
+    if copy_with_tool(text):
+        click.echo("(copied to the clipboard)", err=True)
+        return
     _warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")

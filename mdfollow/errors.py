@@ -63,3 +63,11 @@ class GitError(MdfollowError):
     """git is missing, the vault is not a work tree, or git refused the commit."""
 
     exit_code = EXIT_GIT
+
+
+class NotATerminal(MdfollowError):
+    """An interactive command was run without a terminal to talk to (a pipe, a script, CI)."""
+
+
+class EditorFailed(MdfollowError):
+    """The editor ($VISUAL, $EDITOR) could not be started, or said it failed."""

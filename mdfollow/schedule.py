@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 
-from .config import Config
+from .config import Config, normalize_tag
 from .fields import Interval, on_calendar
 from .model import Contact, FollowUp, Kind
 
@@ -120,3 +120,25 @@ def _by_dates(contact: Contact, config: Config) -> Rule | None:
 def _follow_up(contact: Contact, kind: Kind, day: dt.date, title: str,
                source: str | None = None) -> FollowUp:
     return FollowUp(contact.name, contact.path, kind, day, contact.last_contact, title, source)
+
+
+
+def tagged(contacts: Iterable[Contact], tags: Iterable[str]) -> list[Contact]:
+    """The contacts with any of `tags` (all of them when none is given); `#` and case don't count."""
+    wanted = {normalize_tag(tag) for tag in tags}
+    return [c for c in contacts if not wanted or wanted & {normalize_tag(t) for t in c.tags}]
+
+
+def filtered(items: Iterable[FollowUp], contacts: Iterable[Contact], *, tags: Iterable[str] = (),
+             kinds: Iterable[str] = (), path: str | None = None) -> list[FollowUp]:
+    """The items of contacts with any of `tags`, of any of `kinds`, of the contact at `path`.
+
+    An empty filter lets everything through.
+    """
+    tags = list(tags)
+    chosen = {c.path for c in tagged(contacts, tags)} if tags else None
+    wanted_kinds = set(kinds)
+    return [item for item in items
+            if (chosen is None or item.path in chosen)
+            and (not wanted_kinds or item.kind in wanted_kinds)
+            and (path is None or item.path == path)]

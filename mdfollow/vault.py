@@ -60,10 +60,29 @@ def feed_target(output: Path | None, vault: Path, *, force: bool, stdout: bool =
         raise OutputError(f"cannot write {target}: the folder {target.parent} {what}")
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder")
+    _regular_or_missing(target)
     if not force and not _ours(target):
         raise EditRefused(f"{target} is not a feed mdfollow wrote; nothing was written "
                           "(--force replaces it)")
     return target
+
+
+def _regular_or_missing(target: Path) -> None:
+    """Never a device, FIFO, socket or link, even with --force.
+
+    The feed is renamed into place: over `/dev/null` (as root) that would replace the
+    device itself with a file, and over a link it would replace the link, not its target.
+    """
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
+    if not stat.S_ISREG(mode):
+        what = "a link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise EditRefused(f"{target} is {what}; nothing was written: give the path of a feed file "
+                          "(or - for stdout)")
 
 
 def _ours(path: Path) -> bool:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -325,6 +326,21 @@ def test_feeds_never_overwrite_a_note_or_a_file_that_is_not_theirs(tmp_path: Pat
     result = run(*command, "-o", str(vault / "notes.txt"), vault=vault)
     assert result.exit_code == 5 and "is not a feed mdfollow wrote; nothing was written" in result.stderr
     assert (vault / "notes.txt").read_text() == "my own notes\n"
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_feeds_never_replace_a_fifo_or_a_link_even_with_force(tmp_path: Path, force: bool) -> None:
+    """A rename over `/dev/null` as root replaces the device: anything not a regular file is
+    refused (a FIFO stands in for the device here; opening it to look would also block)."""
+    fifo, link, real = tmp_path / "pipe.ics", tmp_path / "link.ics", tmp_path / "real.ics"
+    os.mkfifo(fifo)
+    assert run("export", "-o", str(real)).exit_code == 0
+    link.symlink_to(real)
+    for target, what in ((fifo, "not a regular file"), (link, "a link")):
+        result = run("export", "-o", str(target), *(["--force"] if force else []))
+        assert result.exit_code == 5, result.output
+        assert f"{target} is {what}; nothing was written" in result.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
 
 
 def test_export_force_replaces_a_file_that_is_not_a_feed(tmp_path: Path) -> None:
