@@ -1,10 +1,15 @@
-"""A deterministic synthetic vault that looks like a heavy Obsidian user's.
+"""Deterministic synthetic vaults in two shapes. Same arguments, same bytes.
 
-People/, Daily/, Meetings/ and Projects/ notes in realistic proportions, wikilinks from
-daily and meeting notes to people, promises, CRLF and a BOM in a few notes, unicode names,
-0.5% broken notes, and a templates folder. Same arguments, same bytes.
+`notes` (a heavy Obsidian user's): People/, Daily/, Meetings/ and Projects/ notes in realistic
+proportions, wikilinks from daily and meeting notes to people, promises, CRLF and a BOM in a
+few notes, unicode names, 0.5% broken notes, and a templates folder.
 
-    python bench/make_vault.py --notes 10000 --out bench/out/vault-10000
+`contacts` (an imported address book, a salesperson's vault): every note a contact but one in
+a hundred (company notes), most with an explicit `next-due`, ~40% with a birthday, aliases that
+collide (each first name ~8 times), a dated log of 5-40 lines in most bodies, links to company
+notes, 2% unicode names, 2% CRLF, 1% BOM, 0.5% broken. Nearly every contact is due.
+
+    python bench/make_vault.py --notes 10000 --shape contacts --out bench/out/contacts-10000
 """
 
 from __future__ import annotations
@@ -24,8 +29,11 @@ WORDS = ["follow", "up", "about", "the", "proposal", "pricing", "lunch", "coffee
 START = dt.date(2025, 1, 1)
 
 
-def make_vault(notes: int, out: Path, seed: int = 7) -> None:
+def make_vault(notes: int, out: Path, seed: int = 7, shape: str = "notes") -> None:
     rng = random.Random(seed)
+    if shape == "contacts":
+        _contacts_vault(rng, notes, out)
+        return
     people = max(1, notes // 10)
     names = _names(rng, people)
     counts = {"Daily": notes * 5 // 10, "Meetings": notes * 2 // 10}
@@ -54,13 +62,15 @@ def _names(rng: random.Random, count: int) -> list[str]:
 
 def _prose(rng: random.Random, size: int) -> str:
     words: list[str] = []
-    while sum(len(w) + 1 for w in words) < size:
+    length = 0
+    while length < size:
         words.append(rng.choice(WORDS))
+        length += len(words[-1]) + 1
     return "\n".join(" ".join(words[i:i + 12]) for i in range(0, len(words), 12))
 
 
-def _date(rng: random.Random) -> str:
-    return (START + dt.timedelta(days=rng.randrange(700))).isoformat()
+def _date(rng: random.Random, days: int = 700) -> str:
+    return (START + dt.timedelta(days=rng.randrange(days))).isoformat()
 
 
 def _person(rng: random.Random, name: str) -> str:
@@ -107,13 +117,59 @@ def _write(path: Path, text: str, rng: random.Random, broken: bool = False) -> N
     path.write_bytes(data)
 
 
+def _contacts_vault(rng: random.Random, notes: int, out: Path) -> None:
+    companies = [f"{_word_name(rng)} {rng.choice(['Inc', 'GmbH', 'Ltd', 'Labs', 'Partners'])} {i}"
+                 for i in range(max(1, notes // 100))]
+    firsts = [_word_name(rng) for _ in range(max(1, (notes - len(companies)) // 8))]
+    for company in companies:
+        _write(out / "Companies" / f"{company}.md",
+               f"---\ntags: [company]\n---\n# {company}\n{_prose(rng, rng.randrange(200, 800))}\n", rng)
+    for index in range(notes - len(companies)):
+        first = rng.choice(firsts)
+        if rng.random() < 0.02:
+            first = rng.choice(["Chloé", "Zoë", "Björn", "Tomás", "李", "Søren", "Ñico"])
+        name = f"{first} {rng.choice(LAST)} {index}"
+        _write(out / "Contacts" / f"{name}.md", _imported(rng, name, first, rng.choice(companies)), rng,
+               broken=index % 200 == 199)
+    _write(out / "Templates" / "Person.md", "---\nlast-contact: {{date}}\ncadence: 90d\n---\n", rng)
+
+
+def _word_name(rng: random.Random) -> str:
+    return "".join(rng.choice(["ka", "lo", "mi", "ra", "sen", "to", "vi", "an", "el", "dor", "is", "ne"])
+                   for _ in range(rng.randrange(2, 4))).capitalize()
+
+
+def _imported(rng: random.Random, name: str, first: str, company: str) -> str:
+    """A contact as an address-book import and a year of use leave it."""
+    fields = [f"name: {name}", f"aliases: [{first}]", f"last-contact: {_date(rng, 590)}",
+              f"cadence: {rng.choice(['30d', '2w', '3m', 'quarterly', '90'])}",
+              f"tags: [{rng.choice(['client', 'prospect', 'lead', 'partner'])}, imported]",
+              f"email: {first.lower()}.{rng.randrange(10**6)}@example.com",
+              f'company: "[[{company}]]"']
+    if rng.random() < 0.8:
+        fields.append(f"next-due: {(START + dt.timedelta(days=rng.randrange(600, 690))).isoformat()}")
+    if rng.random() < 0.4:
+        month, day = rng.randrange(1, 13), rng.randrange(1, 29)
+        fields.append(f"birthday: 19{rng.randrange(50, 99)}-{month:02}-{day:02}")
+    fields += [f"phone: +1 555 {rng.randrange(10**6):06}", f"source: import {rng.randrange(3)}"]
+    fields += [f"extra-{i}: value {i}" for i in range(rng.randrange(0, 9))]
+    body = [f"Works at [[{company}]].", _prose(rng, rng.randrange(200, 1500)), "", "## Log"]
+    if rng.random() < 0.9:
+        body += [f"- {_date(rng, 590)} ({rng.choice(['email', 'call', 'coffee'])}) "
+                 + _prose(rng, rng.randrange(20, 90)).replace("\n", " ") for _ in range(rng.randrange(5, 41))]
+    if rng.random() < 0.2:
+        body.append(f"- [ ] send {first} the {rng.choice(WORDS)} 📅 {_date(rng)}")
+    return "---\n" + "\n".join(fields) + "\n---\n" + "\n".join(body) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--shape", choices=["notes", "contacts"], default="notes")
     args = parser.parse_args()
-    make_vault(args.notes, args.out, args.seed)
+    make_vault(args.notes, args.out, args.seed, args.shape)
 
 
 if __name__ == "__main__":

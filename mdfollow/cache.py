@@ -2,8 +2,11 @@
 
 It lives in the user's cache folder, never in the vault: vaults sit in iCloud, Dropbox and
 Syncthing folders, where a syncing SQLite file gets corrupted or duplicated. It is a cache,
-never the truth: deleting it loses nothing, and a corrupt, locked or old index costs one
-warning line and a rebuild, never a failed command.
+never the truth: deleting it loses nothing, and a corrupt, locked, read-only or old index
+costs at most one warning line, never a failed command or a wrong answer. Every value
+carries a checksum (a damaged one is read afresh); nothing is unpickled from a folder that
+another user owns or could write to; readers never wait for a writer, and a writer that
+can't have the lock at once leaves the index as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import stat
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +31,6 @@ from .state import vault_id
 if TYPE_CHECKING:
     from .feed import Rendered  # not imported at run time: icalendar is heavy
 
-
 @dataclass(frozen=True)
 class Exported:
     """What an export made: the feed, the budget's warning ("" if none), its event count."""
@@ -35,7 +39,10 @@ class Exported:
     warning: str
     events: int
 
-SCHEMA = 3
+
+SCHEMA = 7
+BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
+_KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
 #: Raised when the same bytes come to parse differently (2: YAML aliases are refused),
 #: so parses kept by older code are dropped quietly, as for new spellings.
 PARSER = 2
@@ -45,7 +52,7 @@ PARSER = 2
 class Entry:
     size: int
     mtime_ns: int
-    note: bytes  # the pickled Note
+    note: bytes  # the pickled Note, its checksum verified
 
 
 def default_location(vault: Path) -> Path:
@@ -62,44 +69,64 @@ def fingerprint(spellings: Mapping[str, str]) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+def checksum(blob: bytes) -> int:
+    """CRC-32 of a stored value: a flipped bit or a torn write is a miss, never a wrong answer
+    (the folder's permissions, not the checksum, keep out values planted on purpose)."""
+    return zlib.crc32(blob)
+
+
+class _Unusable(Exception):
+    """The index can't be used this run; the message says why (None: say nothing)."""
+
+
 class Index:
-    """The notes table; every failure to use it is turned into a warning and a rebuild."""
+    """The notes table and the kept values; every failure to use it costs at most one warning.
+
+    A failure to read means running without the index; a write that can't have the lock at
+    once (another mdfollow is writing) is skipped silently: the next run does that work.
+    """
 
     def __init__(self, location: Path, key: str, warn: Callable[[str], None]) -> None:
         self.location = location
         self.warn = warn
         self.db: sqlite3.Connection | None = None
+        self._damage_said = False
         try:
-            self.db = self._open(key)
-        except sqlite3.OperationalError as error:
-            if "locked" in str(error):
-                warn(f"the index at {location} is locked by another process; reading without it")
-                return
-            self._rebuild(key, f"could not open it ({error})")
-        except sqlite3.DatabaseError as error:
+            self.db = self._open_private(key)
+        except _Unusable as error:
+            if error.args[0] is not None:
+                warn(f"cannot use the index at {location} ({error.args[0]}); reading without it")
+        except sqlite3.DatabaseError as error:  # corrupt or another schema: not a locking problem
             self._rebuild(key, f"it is damaged ({error})")
+
+    def _open_private(self, key: str) -> sqlite3.Connection:
+        """The index, opened only from a folder of the user's own that nobody else can write."""
+        try:
+            if _private_folder(self.location.parent):
+                self.warn(f"the index folder {self.location.parent} was writable by others: "
+                          "emptied it and made it private")
+            _private_file(self.location)
+            return self._open(key)
         except OSError as error:
-            warn(f"cannot use the index at {location} ({error.strerror or error}); reading without it")
+            raise _Unusable(error.strerror or str(error)) from None
+        except sqlite3.OperationalError as error:  # could not open, read-only, disk full, locked
+            raise _Unusable(None if _busy(error) else str(error)) from None
 
     def _open(self, key: str) -> sqlite3.Connection:
-        self.location.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.location, timeout=10, isolation_level=None)
+        db = sqlite3.connect(self.location, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write is fine
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA):
                 raise sqlite3.DatabaseError(f"schema {version}, expected {SCHEMA}")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS notes "
-                       "(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, note BLOB)")
-            for table in ("vaults", "states", "feeds", "exports"):  # one kept value each: see `_keep`
-                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
-            db.execute(f"PRAGMA user_version = {SCHEMA}")
+            if version == 0:
+                _create(db, key)
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
                 with _transaction(db):
-                    for table in ("notes", "vaults", "states", "feeds", "exports"):
+                    for table in ("notes", *_KEPT_TABLES):
                         db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
@@ -108,19 +135,35 @@ class Index:
             raise
 
     def _rebuild(self, key: str, why: str) -> None:
-        self.warn(f"the index at {self.location} is unusable: {why}; rebuilding it")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.location}{suffix}").unlink(missing_ok=True)
         try:
-            self.db = self._open(key)
-        except (sqlite3.Error, OSError) as error:
-            self.warn(f"could not rebuild the index ({error}); reading without it")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.location}{suffix}").unlink(missing_ok=True)
+            self.db = self._open_private(key)
+        except (sqlite3.Error, OSError, _Unusable) as error:
+            self.warn(f"the index at {self.location} is unusable: {why}, and could not be made "
+                      f"again ({error}); reading without it")
+            return
+        self.warn(f"the index at {self.location} is unusable: {why}; rebuilding it")
+
+    def _failed(self, error: sqlite3.Error, doing: str) -> None:
+        """A lock taken by another process skips this read or write, silently (a watcher keeps
+        its index for the next one); any other error ends the use of the index, with a word."""
+        if self.db is not None and not _busy(error):
+            self.db.close()
+            self.db = None
+            self.warn(f"cannot {doing} the index at {self.location} ({error}); reading without it")
+
+    def _damaged(self) -> None:
+        if not self._damage_said:
+            self._damage_said = True
+            self.warn(f"the index at {self.location} holds a damaged value (checksum mismatch); "
+                      "reading those notes again")
 
     def entries(self, paths: Collection[str] | None = None) -> dict[str, Entry]:
-        """The kept parses: of every note, or of these."""
+        """The kept parses: of every note, or of these; a damaged one is left out."""
         if self.db is None:
             return {}
-        query = "SELECT path, size, mtime_ns, note FROM notes"
+        query = "SELECT path, size, mtime_ns, note, sum FROM notes"
         try:
             if paths is None:
                 rows = self.db.execute(query).fetchall()
@@ -130,10 +173,13 @@ class Index:
                     chunk = ordered[start:start + 500]
                     rows += self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
         except sqlite3.Error as error:
-            self.warn(f"cannot read the index ({error}); reading without it")
-            self.db = None
+            self._failed(error, "read")
             return {}
-        return {path: Entry(size, mtime, blob) for path, size, mtime, blob in rows}
+        found = {path: Entry(size, mtime, blob)
+                 for path, size, mtime, blob, crc in rows if checksum(blob) == crc}
+        if len(found) != len(rows):
+            self._damaged()
+        return found
 
     def update(self, notes: Iterable[tuple[Note, int, int]], gone: Iterable[str],
                pickled: Mapping[str, bytes] | None = None) -> None:
@@ -142,14 +188,18 @@ class Index:
         if self.db is None:
             return
         blobs = pickled or {}
-        rows = ((n.path, size, mtime, blobs.get(n.path) or pickle.dumps(n, pickle.HIGHEST_PROTOCOL))
-                for n, size, mtime in notes)  # streamed: the blobs made here are never all in memory
+
+        def rows() -> Iterator[tuple[str, int, int, bytes, int]]:  # streamed: never all in memory
+            for note, size, mtime in notes:
+                blob = blobs.get(note.path) or pickle.dumps(note, pickle.HIGHEST_PROTOCOL)
+                yield note.path, size, mtime, blob, checksum(blob)
+
         try:
             with _transaction(self.db):
-                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)", rows)
+                self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?)", rows())
                 self.db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in gone])
         except sqlite3.Error as error:
-            self.warn(f"cannot update the index ({error}); the next run reads those notes again")
+            self._failed(error, "update")
 
     def vault(self, key: str) -> Vault | None:
         """The vault built last time from exactly these notes and this config, if kept."""
@@ -168,7 +218,8 @@ class Index:
             return None
         try:
             row = self.db.execute("SELECT vaults.key FROM vaults JOIN states USING (key)").fetchone()
-        except sqlite3.Error:
+        except sqlite3.Error as error:
+            self._failed(error, "read")
             return None
         vault = self.vault(row[0]) if row else None
         return (vault, self._kept("states", row[0])) if vault is not None else None
@@ -193,27 +244,94 @@ class Index:
         if self.db is None:
             return None
         try:
-            row = self.db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
+            row = self.db.execute(f"SELECT value, sum FROM {table} WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as error:
+            self._failed(error, "read")
             return None
-        return _unpickle(row[0]) if row else None
+        if row is None:
+            return None
+        if checksum(row[0]) != row[1]:
+            self._damaged()
+            return None
+        return _unpickle(row[0])
 
     def _keep(self, table: str, key: str, value: object) -> None:
         """One value per table, the latest: what a run with nothing changed starts from."""
         if self.db is None:
             return
+        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         try:
             with _transaction(self.db):
                 self.db.execute(f"DELETE FROM {table}")
-                self.db.execute(f"INSERT INTO {table} VALUES (?, ?)",
-                                (key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+                self.db.execute(f"INSERT INTO {table} VALUES (?, ?, ?)", (key, blob, checksum(blob)))
         except sqlite3.Error as error:
-            self.warn(f"cannot update the index ({error}); the next run does that work again")
+            self._failed(error, "update")
 
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
             self.db = None
+
+
+def _create(db: sqlite3.Connection, key: str) -> None:
+    with _transaction(db):
+        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA:
+            return  # another process made it meanwhile
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE notes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
+                   "note BLOB, sum INTEGER)")
+        for table in _KEPT_TABLES:
+            db.execute(f"CREATE TABLE {table} (key TEXT PRIMARY KEY, value BLOB, sum INTEGER)")
+        db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (key,))
+        db.execute(f"PRAGMA user_version = {SCHEMA}")
+
+
+def _private_folder(folder: Path) -> bool:
+    """Make the index's folder (0700), or check it is the user's own and nobody else can write
+    in it: unpickling runs code, so a value planted there would run as the user.
+
+    A folder of the user's that others could write to is emptied and made private (True).
+    """
+    if not folder.is_dir():
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if os.name != "posix":  # no owner or mode bits to check (Windows: the profile is private)
+        return False
+    info = folder.stat()
+    if info.st_uid != os.getuid():
+        raise _Unusable(f"its folder belongs to another user (uid {info.st_uid})")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        folder.chmod(0o700)
+        if stat.S_IMODE(info.st_mode) & 0o022:  # others could have written here: trust nothing
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{folder / 'index.sqlite'}{suffix}").unlink(missing_ok=True)
+            return True
+    return False
+
+
+def _private_file(location: Path) -> None:
+    """The index file, the user's own, readable by nobody else (0600): it holds contact data.
+    Never through a symlink; SQLite gives its -wal and -shm files the same mode."""
+    if os.name != "posix":
+        return
+    fd = os.open(location, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        info = os.fstat(fd)
+        if info.st_uid != os.getuid():
+            raise _Unusable(f"it belongs to another user (uid {info.st_uid})")
+        if stat.S_IMODE(info.st_mode) != 0o600:
+            os.fchmod(fd, 0o600)
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(f"{location}{suffix}", 0o600)  # noqa: PTH101 - beside the fd above
+    finally:
+        os.close(fd)
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    """Another process holds the lock: not a problem worth a word."""
+    name = getattr(error, "sqlite_errorname", "")
+    return name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in str(error)
 
 
 @contextlib.contextmanager
@@ -236,6 +354,6 @@ def load_note(entry: Entry) -> Note | None:
 
 def _unpickle(data: bytes) -> object:
     try:
-        return pickle.loads(data)  # our own cache, in the user's own folder
+        return pickle.loads(data)  # checksummed, from a private folder of the user's own
     except Exception:  # any damage to a cached value means: compute it again
         return None

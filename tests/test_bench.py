@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mdfollow import schedule
 from mdfollow.config import Config
-from mdfollow.vault import load_vault
+from mdfollow.vault import load_vault, read_note
 
 from .factories import TODAY
 
@@ -32,6 +32,23 @@ def test_the_generated_vault_is_deterministic_and_readable(tmp_path: Path) -> No
     assert sorted(vault.skipped) == broken
     assert len(vault.contacts) == 40 - len(broken)
     assert schedule.due(vault.contacts, Config(), TODAY)
+
+
+def test_the_contacts_shape_is_an_address_book_where_nearly_everyone_is_due(tmp_path: Path) -> None:
+    make_vault(400, tmp_path / "a", shape="contacts")
+    make_vault(400, tmp_path / "b", shape="contacts")
+    assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
+    vault = load_vault(tmp_path / "a", Config())
+    assert len(list((tmp_path / "a/Companies").iterdir())) == 4
+    assert len(vault.skipped) == 1 and vault.skipped[0].startswith("Contacts/")  # 0.5% of 396
+    assert len(vault.contacts) == 395
+    due = schedule.due(vault.contacts, Config(), TODAY)
+    assert len({f.path for f in due if f.kind in ("explicit", "cadence")}) > 0.9 * len(vault.contacts)
+    assert sum(c.birthday is not None for c in vault.contacts) > 0.3 * len(vault.contacts)
+    logs = [len(read_note(tmp_path / "a", c.path, Config()).entries) for c in vault.contacts]
+    assert sum(count >= 5 for count in logs) > 0.8 * len(vault.contacts)
+    first_names = [c.aliases[0] for c in vault.contacts]
+    assert len(first_names) / len(set(first_names)) > 4  # aliases collide
 
 
 def test_the_serve_load_benchmark_runs_and_reports(tmp_path: Path) -> None:

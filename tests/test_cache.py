@@ -6,16 +6,23 @@ import datetime as dt
 import json
 import os
 import pickle
+import random
 import sqlite3
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdfollow import vault as vault_module
-from mdfollow.cache import Entry, Index, default_location, fingerprint, load_note
+from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint, load_note
+from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.contacts import Vault, build_vault
 from mdfollow.fields import Interval, spelling_table
@@ -23,6 +30,27 @@ from mdfollow.model import Note
 from mdfollow.vault import load_vault, refresh_notes
 
 from .factories import write_vault
+
+# Each path's versions (None: deleted): people with names, aliases and logs, daily notes
+# linking them by name, alias or folder, a promise in a note that is no one's.
+EDIT_PATHS: list[tuple[str, str | None]] = [
+    *(("People/Jane Doe.md", text) for text in (
+        "---\nname: Jane Doe\naliases: [J]\ncadence: 30d\nlast-contact: 2026-09-01\n---\n- 2026-10-02 call\n",
+        "---\nname: Jane Doe\naliases: [J]\ncadence: 30d\n---\n- [ ] call [[Sam]] 📅 2026-11-30\n",
+        "---\nname: Jane Doe\naliases: [J]\nnext-due: 2026-12-02\n---\nmet [[Sam]]\n",
+        "---\nname: Janet\ncadence: 2w\nlast-contact: 2026-10-05\n---\n", None)),
+    *(("People/Sam.md", text) for text in (
+        "---\ncadence: 30d\nlast-contact: 2026-08-01\n---\n",
+        "---\nnext-due: 2026-12-01\n---\n- 2026-11-11 coffee\n- [ ] ask [[J]] 📅 2026-11-29\n",
+        "---\ncadence: 1w\n---\n- [ ] send the deck 📅 2026-11-28\n",
+        "---\naliases: [J]\ncadence: [30d\n---\n", None)),
+    *(("Daily/2026-11-01.md", text) for text in (
+        "met [[J]]\n", "met [[Sam]] and [[People/Jane Doe]]\n", "- [x] met [[Janet]]\n",
+        "met [[Sam]]\n- [ ] call [[J]] 📅 2026-12-03\n", None)),
+    *(("Daily/2026-11-03.md", text) for text in ("met [[Jane Doe]]\n", "met [[Nobody]]\n", None)),
+    *(("Notes/Idea.md", text) for text in ("- [ ] send [[Sam]] the deck 📅 2026-11-25\n",
+                                           "- [ ] send [[Jane Doe]] a card 📅 2026-11-26\n", None)),
+]
 
 OLD = 1_600_000_000  # seconds: long enough ago that the mtime can be trusted
 
@@ -119,8 +147,9 @@ def test_a_damaged_index_costs_a_warning_and_a_rebuild(vault: Path, parses: list
                 db.execute("UPDATE notes SET note = x'00ff' WHERE path = 'People/P3.md'")
     parses.clear()
     assert load(vault, warnings) == first
-    if damage == "bad value":
-        assert parses == ["People/P3.md"] and warnings == []
+    if damage == "bad value":  # its checksum no longer fits: read again, said once
+        assert parses == ["People/P3.md"]
+        assert len(warnings) == 1 and "checksum mismatch" in warnings[0]
     else:
         assert len(parses) == 5
         assert len(warnings) == 1 and "unusable" in warnings[0] and "rebuilding it" in warnings[0]
@@ -178,7 +207,7 @@ def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list
     assert parses == ["People/P1.md"]
     assert changed.contacts[0].last_contact == dt.date(2026, 11, 11)
     with sqlite3.connect(default_location(vault)) as db:
-        db.execute("UPDATE vaults SET value = x'00'")
+        db.execute("UPDATE vaults SET value = x'00', sum = ?", (checksum(b"\0"),))  # can't be read back
     assert load(Config()) == changed
 
 
@@ -308,3 +337,205 @@ def test_a_damaged_kept_state_means_building_again(vault: Path, builds: list[int
         assert builds == [5, 5, 5]  # built again, not patched from a state it cannot read
     finally:
         db.close()
+
+
+# --- the index never makes answers wrong ----------------------------------------------------
+
+
+def flip(blob: bytes, old: bytes, new: bytes) -> bytes:
+    """A damaged value that still unpickles: one name changed, as a flipped bit can."""
+    assert len(old) == len(new) and blob.count(old) >= 1
+    return blob.replace(old, new, 1)
+
+
+def test_a_flipped_bit_in_a_kept_value_is_a_miss_with_one_warning(vault: Path) -> None:
+    warnings: list[str] = []
+    db = index(vault, warnings)
+    try:
+        first = load_vault(vault, Config(), db)
+    finally:
+        db.close()
+    with sqlite3.connect(default_location(vault)) as raw:
+        kept = raw.execute("SELECT value FROM vaults").fetchone()[0]
+        raw.execute("UPDATE vaults SET value = ?", (flip(kept, b"People/P3.md", b"People/Q3.md"),))
+        note = raw.execute("SELECT note FROM notes WHERE path = 'People/P4.md'").fetchone()[0]
+        raw.execute("UPDATE notes SET note = ? WHERE path = 'People/P4.md'",
+                    (flip(note, b"People/P4.md", b"People/Q4.md"),))
+    assert pickle.loads(flip(kept, b"People/P3.md", b"People/Q3.md")) != first  # a wrong answer, unchecked
+    db = index(vault, warnings)
+    try:
+        again = load_vault(vault, Config(), db)
+    finally:
+        db.close()
+    assert again == first
+    assert len(warnings) == 1 and "checksum mismatch" in warnings[0]
+
+
+class Planted:
+    """What an attacker would put in an index: unpickling it runs code (here: makes a file)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch.__get__(self.marker), ())  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("how", ["writable by others", "another owner"])
+def test_nothing_is_unpickled_from_a_folder_others_could_have_written(
+        vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    first = load(vault, [])
+    marker = tmp_path / "code ran"
+    blob = pickle.dumps([Planted(marker)])
+    assert not marker.exists()
+    with sqlite3.connect(default_location(vault)) as raw:
+        raw.execute("UPDATE notes SET note = ?, sum = ?", (blob, checksum(blob)))
+    if how == "writable by others":
+        default_location(vault).parent.chmod(0o777)
+    else:
+        monkeypatch.setattr(os, "getuid", lambda: default_location(vault).parent.stat().st_uid + 1)
+    warnings: list[str] = []
+    assert load(vault, warnings) == first
+    assert not marker.exists()
+    if how == "writable by others":  # made private again, and emptied: the next run may use it
+        assert len(warnings) == 1 and "emptied it and made it private" in warnings[0]
+        assert stat.S_IMODE(default_location(vault).parent.stat().st_mode) == 0o700
+        assert len(index(vault, warnings).entries()) == 5
+    else:
+        assert len(warnings) == 1 and "belongs to another user" in warnings[0]
+
+
+def test_the_index_folder_and_files_are_private(vault: Path, isolated_cache: Path) -> None:
+    isolated_cache.chmod(0o755)  # the cache home as most systems make it
+    load(vault, [])
+    location = default_location(vault)
+    assert stat.S_IMODE(location.parent.stat().st_mode) == 0o700
+    files = [p for p in location.parent.iterdir() if p.name.startswith("index.sqlite")]
+    assert files and {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
+    location.chmod(0o644)  # an index made before: made private on the next run
+    location.parent.chmod(0o755)
+    load(vault, [])
+    assert stat.S_IMODE(location.stat().st_mode) == 0o600
+    assert stat.S_IMODE(location.parent.stat().st_mode) == 0o700
+
+
+STALE = ["--today", "2026-11-22", "stale", "--since", "1d", "--json"]
+
+
+def test_an_index_path_that_is_a_folder_means_running_without_it(vault: Path) -> None:
+    default_location(vault).mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *STALE])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 5
+    assert result.stderr.count("warning") == 1 and "reading without it" in result.stderr
+
+
+def test_a_read_only_index_means_running_without_it(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a read-only folder or file makes it (root ignores modes, so SQLite is told instead)."""
+    load(vault, [])
+    (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+    os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+    real = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda location, **options: real(
+        f"file:{location}?mode=ro", uri=True, **options))
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *STALE])
+    assert result.exit_code == 0, result.output
+    assert [c["last_contact"] for c in json.loads(result.stdout)][-1] == "2026-11-02"
+    assert result.stderr.count("warning") == 1 and "reading without it" in result.stderr
+
+
+def test_a_read_only_cache_folder_means_running_without_the_index(vault: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No index can be made there (root ignores modes, so the refusal is the system's answer)."""
+    real = os.open
+
+    def refusing(path: str, flags: int, mode: int = 0o777) -> int:
+        if str(path).endswith("index.sqlite") and flags & os.O_CREAT:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refusing)
+    result = CliRunner().invoke(cli, ["--vault", str(vault), *STALE])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 5
+    assert result.stderr.count("warning") == 1 and "(Permission denied); reading without it" in result.stderr
+    assert not default_location(vault).exists()
+
+
+HOLD_THE_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("DELETE FROM meta WHERE key = 'nothing'")
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_writer_holding_the_lock_neither_stalls_nor_worries_anyone(vault: Path, parses: list[str]) -> None:
+    """Readers read on (WAL); a run that would write skips keeping its work, silently."""
+    load(vault, [])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, str(default_location(vault))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        warnings: list[str] = []
+        parses.clear()
+        db = index(vault, warnings)
+        try:
+            warm = load_vault(vault, Config(), db)
+        finally:
+            db.close()
+        assert parses == [] and warnings == []  # read from the index while it was locked
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+        db = index(vault, warnings)
+        try:
+            changed = load_vault(vault, Config(), db)
+        finally:
+            db.close()
+        assert warnings == [] and parses == ["People/P2.md"]
+        assert changed == load_vault(vault, Config()) != warm
+        assert holder.poll() is None  # all this while the other process held the lock
+        db = index(vault, warnings)  # a long run (the watcher) keeps its index for later writes
+        note = Note("People/P9.md", {}, (), (), (), (), is_contact=False)
+        db.update([(note, 1, OLD)], [])
+        assert "People/P9.md" not in db.entries() and warnings == []
+        holder.communicate("")
+        db.update([(note, 1, OLD)], [])
+        assert "People/P9.md" in db.entries()
+        db.close()
+    finally:
+        if holder.poll() is None:
+            holder.communicate("")
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted({path for path, _ in EDIT_PATHS})), st.integers(0, 5),
+                          st.integers(0, 4).map(bool)), min_size=1, max_size=16),
+       st.randoms(use_true_random=False))
+@settings(max_examples=80)
+def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
+        steps: list[tuple[str, int, bool]], rng: random.Random) -> None:
+    """Random saves (settled or just now) and deletions on disk, each followed by a run through
+    the index (kept vault, patch or build) and one without: the same vault every time."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "v"
+        root.mkdir()
+        location = Path(folder) / "cache" / "index.sqlite"
+        for step, (path, choice, settled) in enumerate(steps):
+            texts = [text for p, text in EDIT_PATHS if p == path]
+            text = texts[choice] if choice < len(texts) else None
+            target = root / path
+            if text is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.parent.mkdir(exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+                if settled:
+                    os.utime(target, (OLD + step, OLD + step))
+            for _ in range(rng.randrange(1, 3)):  # a second run starts from what the first kept
+                db = Index(location, fingerprint(Config().spellings), pytest.fail)
+                try:
+                    assert load_vault(root, Config(), db) == load_vault(root, Config())
+                finally:
+                    db.close()

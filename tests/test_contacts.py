@@ -212,13 +212,15 @@ def test_skipped_notes_are_reported_and_contribute_nothing() -> None:
 
 PEOPLE = ["Jane Doe", "Sam Lee", "Ana"]
 person_note = st.builds(
-    lambda name, alias, last, broken, task: (
+    lambda name, alias, last, broken, task, logged: (
         f"---\nname: {name}\naliases: [{alias}]\nlast-contact: {last}\n"
         f"cadence: {'[' if broken else ''}30d\n---\n"
-        + (f"- [ ] call {task} 📅 {last}\n" if task is not None else "")),
+        + (f"- [ ] call {task} 📅 {last}\n" if task is not None else "")
+        + "".join(f"- {day} (call) talked\n" for day in logged)),  # its own log
     st.sampled_from(PEOPLE), st.sampled_from(["J", "Sammy", "Boss"]),
     st.dates(D(2026, 1, 1), D(2026, 12, 31)), st.booleans(),
-    st.one_of(st.none(), st.just("them"), st.sampled_from(["[[J]]", "[[Sammy]]", "[[Boss]]", "[[Nobody]]"])))
+    st.one_of(st.none(), st.just("them"), st.sampled_from(["[[J]]", "[[Sammy]]", "[[Boss]]", "[[Nobody]]"])),
+    st.lists(st.dates(D(2026, 1, 1), D(2026, 12, 31)), max_size=2))
 linking_note = st.builds(
     lambda names, done: "".join(f"- {'[x] ' if done else ''}met [[{n}]]\n" for n in names)
     + "- [ ] send [[Sam Lee]] the deck 📅 2026-11-25\n",
