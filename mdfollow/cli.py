@@ -1104,7 +1104,7 @@ def draft(session: Session, name: str, kind: str | None, copy: bool) -> None:
     """Print a short message to send NAME, filled from their note.
 
     Override a template with <vault>/Templates/mdfollow/<kind>.md (placeholders such as
-    {{first_name}}, {{met_at|fallback}}; see the README).
+    {{first_name}}, {{met_at|fallback}}; see docs/commands.md).
     """
     contact = _find(session, name)
     kind = kind or kind_for(schedule.current(contact, session.config))

@@ -159,7 +159,7 @@ class FollowUp:
         return max(0, (today - self.due).days)
 
     def to_json(self, today: dt.date) -> dict[str, Any]:
-        """The stable `due --json` object (documented in the README)."""
+        """The stable `due --json` object (documented in docs/commands.md and `mdfollow help json`)."""
         return {
             "contact": self.contact,
             "path": self.path,
@@ -177,7 +177,7 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 def stale_json(contact: Contact, today: dt.date) -> dict[str, Any]:
-    """The stable `stale --json` object (documented in the README)."""
+    """The stable `stale --json` object (documented in docs/commands.md and `mdfollow help json`)."""
     last = contact.last_contact
     return {
         "contact": contact.name,

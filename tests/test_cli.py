@@ -214,13 +214,16 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert json.loads(done.stdout)[0]["contact"] == "Sam Lee"
 
 
-def test_every_command_has_help_and_is_documented_in_the_readme() -> None:
+def test_every_command_has_help_is_listed_in_the_readme_and_has_its_reference() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = [line for line in readme.splitlines() if line.startswith("- `mdfollow ")]
+    reference = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+    headings = [line for line in reference.splitlines() if line.startswith("###")]
     for name, command in cli.commands.items():
         assert command.help, name
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.stdout
-        headings = [line for line in readme.splitlines() if line.startswith("###")]
+        assert any(f"`mdfollow {name} " in line or f"`mdfollow {name}`" in line for line in listed), name
         assert any(f"`mdfollow {name} " in h or f"`mdfollow {name}`" in h for h in headings), name
 
 

@@ -32,7 +32,7 @@ def test_help_lists_the_topics_and_the_commands() -> None:
     assert "review, serve, show" in result.stdout
 
 
-def test_each_topic_is_a_part_of_the_readme_shipped_in_the_package() -> None:
+def test_each_topic_is_a_part_of_the_docs_shipped_in_the_package() -> None:
     rules = run("help", "rules").stdout
     assert rules.startswith("## Contact notes\n") and "### The rules: when is a contact due?" in rules
     assert "### Fields and their spellings" not in rules and "## Commands" not in rules
@@ -43,8 +43,9 @@ def test_each_topic_is_a_part_of_the_readme_shipped_in_the_package() -> None:
     assert config.startswith("## Config file\n") and "[cadence.tags]" in config
     assert "## Exit status" not in config
     assert "`last_contact_from`" in run("help", "json").stdout
-    shipped = ROOT / "mdfollow" / "topics" / "README.md"
-    assert shipped.read_bytes() == (ROOT / "README.md").read_bytes()  # a link, so never stale
+    for page in ("notes.md", "config.md"):  # links, so never stale
+        shipped = ROOT / "mdfollow" / "topics" / page
+        assert shipped.read_bytes() == (ROOT / "docs" / page).read_bytes()
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "topics/*.md" in package_data["tool"]["setuptools"]["package-data"]["mdfollow"]
 

@@ -1,9 +1,9 @@
 """The reference pages `mdfollow help TOPIC` prints, shipped inside the package.
 
-An installed copy has no README beside it, so the package carries it: `README.md` here is
-a link to the project's README (a wheel holds a copy), and a topic is a part of it, cut
-at its headings, so the help and the README can never tell two stories. `json.md` is a
-page of its own.
+An installed copy has no docs beside it, so the package carries them: `notes.md` and
+`config.md` here are links to the project's docs/notes.md and docs/config.md (a wheel
+holds copies), and a topic is a part of one, cut at its headings, so the help and the docs
+can never tell two stories. `json.md` is a page of its own.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ TOPICS = {
     "json": "the stable fields of every --json output",
 }
 _FIELDS = "### Fields and their spellings"
-#: topic -> (the README's heading it starts at, a heading inside it to leave out)
-_SECTIONS = {"rules": ("## Contact notes", _FIELDS), "fields": (_FIELDS, None),
-             "config": ("## Config file", None)}
+#: topic -> (the page it is cut from, the heading it starts at, a heading inside it to leave out)
+_SECTIONS = {"rules": ("notes.md", "## Contact notes", _FIELDS), "fields": ("notes.md", _FIELDS, None),
+             "config": ("config.md", "## Config file", None)}
 
 
 def page(topic: str) -> str:
@@ -31,10 +31,10 @@ def page(topic: str) -> str:
         raise InvalidValue(f"no help topic {topic!r}; topics: {', '.join(TOPICS)} (or a command's name)")
     if name not in _SECTIONS:
         return _read(f"{name}.md")
-    start, skip = _SECTIONS[name]
-    readme = _read("README.md")
-    text = section(readme, start)
-    return text.replace(section(readme, skip), "") if skip else text
+    source, start, skip = _SECTIONS[name]
+    markdown = _read(source)
+    text = section(markdown, start)
+    return text.replace(section(markdown, skip), "") if skip else text
 
 
 def _read(name: str) -> str:
@@ -48,8 +48,8 @@ def section(markdown: str, heading: str) -> str:
     try:
         start = next(i for i, line in enumerate(lines) if line.rstrip() == heading)
     except StopIteration:
-        raise InvalidValue(f"this copy's README has no {heading!r} section; see the project's "
-                           "README online") from None
+        raise InvalidValue(f"this copy's docs have no {heading!r} section; see the project's "
+                           "docs online") from None
     fence = False
     for index in range(start + 1, len(lines)):
         line = lines[index]
