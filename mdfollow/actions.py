@@ -9,7 +9,7 @@ changed since it was read), `write` doing it for the pages one change at a time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +30,17 @@ class Change:
     after: str
 
 
-def write(vault: Path, changes: Sequence[Change], message: str, *, commit: bool) -> None:
-    """Write the changes, each refused if its note changed since read; then commit them."""
+def write(vault: Path, changes: Sequence[Change], message: str, *, commit: bool,
+          progress: Callable[[list[Change]], Iterable[Change]] | None = None) -> None:
+    """Write the changes, each refused if its note changed since read; then commit them.
+
+    `progress` wraps the changes (the CLI's progress bar on a big import).
+    """
     from . import history
 
     if commit:
         history.ready_to_commit(vault)  # before anything is written: no half-done change
-    for change in changes:
+    for change in progress(list(changes)) if progress else changes:
         if change.before is None:
             create_note(vault, change.path, change.after)
         else:

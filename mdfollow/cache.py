@@ -75,6 +75,10 @@ def checksum(blob: bytes) -> int:
     return zlib.crc32(blob)
 
 
+class _OtherSchema(Exception):
+    """The index was made by another version of mdfollow: rebuilt without a word."""
+
+
 class _Unusable(Exception):
     """The index can't be used this run; the message says why (None: say nothing)."""
 
@@ -96,7 +100,9 @@ class Index:
         except _Unusable as error:
             if error.args[0] is not None:
                 warn(f"cannot use the index at {location} ({error.args[0]}); reading without it")
-        except sqlite3.DatabaseError as error:  # corrupt or another schema: not a locking problem
+        except _OtherSchema as error:  # made by another version of mdfollow: a cache, not damage
+            self._rebuild(key, str(error), quietly=True)
+        except sqlite3.DatabaseError as error:  # corrupt: not a locking problem
             self._rebuild(key, f"it is damaged ({error})")
 
     def _open_private(self, key: str) -> sqlite3.Connection:
@@ -120,7 +126,7 @@ class Index:
             db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write is fine
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA):
-                raise sqlite3.DatabaseError(f"schema {version}, expected {SCHEMA}")
+                raise _OtherSchema(f"schema {version}, expected {SCHEMA}")
             if version == 0:
                 _create(db, key)
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
@@ -134,7 +140,7 @@ class Index:
             db.close()
             raise
 
-    def _rebuild(self, key: str, why: str) -> None:
+    def _rebuild(self, key: str, why: str, *, quietly: bool = False) -> None:
         try:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.location}{suffix}").unlink(missing_ok=True)
@@ -143,7 +149,8 @@ class Index:
             self.warn(f"the index at {self.location} is unusable: {why}, and could not be made "
                       f"again ({error}); reading without it")
             return
-        self.warn(f"the index at {self.location} is unusable: {why}; rebuilding it")
+        if not quietly:
+            self.warn(f"the index at {self.location} is unusable: {why}; rebuilding it")
 
     def _failed(self, error: sqlite3.Error, doing: str) -> None:
         """A lock taken by another process skips this read or write, silently (a watcher keeps

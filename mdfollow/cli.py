@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
-from . import __version__, schedule
+from . import __version__, actions, schedule
+from .actions import Change
 from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
 from .contacts import Vault, answering_to, resolve, tell_apart
@@ -36,14 +37,13 @@ from .errors import (
     OutputError,
     UnreadableInput,
 )
-from .fields import Interval, parse_date, parse_interval
+from .fields import Interval, parse_date, parse_interval, parse_until
 from .horizon import far_dates
 from .model import Contact, FollowUp, Kind, stale_json
 from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
 from .terminal import color as use_color
 from .vault import (
     choose_vault,
-    create_note,
     feed_target,
     load_config,
     load_user_config,
@@ -52,7 +52,6 @@ from .vault import (
     notes_folder,
     open_vault,
     read_for_edit,
-    replace_note,
     write_atomic,
 )
 from .vault_templates import draft_template, vault_template
@@ -540,19 +539,9 @@ def writing_command(func: F) -> F:
                         help="Print the diff it would apply, and change nothing.")(func)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One note's new text; `before` is None for a note that doesn't exist yet."""
-
-    path: str
-    before: bytes | None
-    after: str
-
-
 def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run: bool,
            commit: bool) -> bool:
     """Show or write the changes (and commit them); False when nothing was written."""
-    from . import history
 
     vault = open_vault(session.vault_path)
     if dry_run:
@@ -560,16 +549,8 @@ def _apply(session: Session, changes: Sequence[Change], message: str, *, dry_run
             before = change.before.decode("utf-8") if change.before is not None else ""
             _print_diff(change.path, before, change.after, new=change.before is None)
         return False
-    commit = commit or session.config.autocommit
-    if commit:
-        history.ready_to_commit(vault)
-    for change in progress(list(changes), "Writing notes") if session.show_progress else changes:
-        if change.before is None:
-            create_note(vault, change.path, change.after)
-        else:
-            replace_note(vault, change.path, change.before, change.after)
-    if commit:
-        history.commit(vault, [c.path for c in changes], message)
+    actions.write(vault, changes, message, commit=commit or session.config.autocommit,
+                  progress=(lambda todo: progress(todo, "Writing notes")) if session.show_progress else None)
     return True
 
 
@@ -667,14 +648,9 @@ def snooze(session: Session, name: str, until: str, dry_run: bool, commit: bool)
 
 def _until(today: dt.date, text: str) -> dt.date:
     try:
-        return parse_date(text)
-    except InvalidValue:
-        pass
-    try:
-        return parse_interval(text).after(today)
-    except InvalidValue:
-        raise click.BadParameter(f"{text!r} is neither a date (YYYY-MM-DD) nor a while (7d, 2w, 1m)",
-                                 param_hint="UNTIL") from None
+        return parse_until(text, today)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), param_hint="UNTIL") from None
 
 
 @cli.command()

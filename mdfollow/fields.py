@@ -179,6 +179,18 @@ _DATE = re.compile(
 )
 
 
+def parse_until(text: str, today: dt.date) -> dt.date:
+    """A snooze's end: a date (`2026-12-01`) or a while from today (`1w`, `10d`, `1m`)."""
+    try:
+        return parse_date(text)
+    except InvalidValue:
+        pass
+    try:
+        return parse_interval(text).after(today)
+    except InvalidValue:
+        raise InvalidValue(f"{text!r} is neither a date (YYYY-MM-DD) nor a while (1w, 10d, 1m)") from None
+
+
 def parse_date(value: object) -> dt.date:
     """A date as written: YAML dates and datetimes, or `YYYY-MM-DD[ T]HH:MM[:SS]` strings."""
     if isinstance(value, dt.datetime):

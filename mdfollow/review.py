@@ -19,7 +19,7 @@ from . import history, schedule
 from .config import Config
 from .edit import log_interaction, set_fields, tick_task
 from .errors import EditRefused, InvalidValue
-from .fields import Interval, parse_date, parse_interval
+from .fields import Interval, parse_until
 from .model import Contact, FollowUp
 from .outcome import after_edit
 from .terminal import columns
@@ -266,16 +266,7 @@ _ACTION_TITLES = {"followed up": "Followed up", "pinged": "Pinged", "snoozed": "
 def snooze_until(today: dt.date, text: str) -> dt.date:
     """`1w`, `2w`, `10d`, `2026-12-01`; nothing at all means a week."""
     text = text.strip()
-    if not text:
-        return SNOOZE_DEFAULT.after(today)
-    try:
-        return parse_date(text)
-    except InvalidValue:
-        pass
-    try:
-        return parse_interval(text).after(today)
-    except InvalidValue:
-        raise InvalidValue(f"{text!r} is neither a date (YYYY-MM-DD) nor a while (1w, 10d, 1m)") from None
+    return parse_until(text, today) if text else SNOOZE_DEFAULT.after(today)
 
 
 def _plural(count: int, word: str) -> str:
