@@ -43,8 +43,8 @@ from ..model import Contact
 from ..state import state_dir
 from ..vault import read_for_edit
 from ..vault_templates import draft_template
-from .calendar import Feed, FeedApp
 from .credentials import Device, Pairings
+from .feed_http import Feed, FeedApp
 from .pages import agenda, contact_page
 from .reading import LiveVault
 

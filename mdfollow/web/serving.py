@@ -12,8 +12,8 @@ from pathlib import Path
 from ..config import Config
 from ..errors import ContactNotFound
 from .app import Site, make_app, origins
-from .calendar import FEED_NAME, Feed
 from .credentials import PAIR_LINK_LIFETIME, Pairings, form_key, load_token
+from .feed_http import FEED_NAME, Feed
 from .server import Server, listen, raise_open_files_limit
 
 Report = Callable[[str], None]

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdfollow.web.calendar import Feed, not_modified
+from mdfollow.web.feed_http import Feed, not_modified
 
 MODIFIED = dt.datetime(2026, 11, 30, 9, 0, 0, tzinfo=dt.timezone.utc)
 
