@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from operator import attrgetter
+from operator import attrgetter, is_not
 
 import icalendar
 from icalendar import Alarm, Calendar, Event, vDuration, vText
@@ -70,6 +70,8 @@ class EventSpec:
 
 #: Rendered events by spec and stamp, to reuse: icalendar takes ~0.3 ms an event.
 Rendered = dict[tuple[EventSpec, int, dt.datetime], bytes]
+#: The same by UID and content, which is cheaper to look up than a whole spec.
+_Events = dict[tuple[str, str], tuple[EventSpec, int, dt.datetime, bytes]]
 
 
 @dataclass(eq=False)
@@ -142,41 +144,73 @@ class Feed:
 
     def __init__(self, config: Config, links: Links) -> None:
         self.config, self.links = config, links
-        self._contacts: dict[int, Contact] = {}
+        self._contacts: tuple[Contact, ...] = ()
         self._follow_ups: dict[int, list[Item]] = {}  # a contact's follow-up (none or one)
         self._birthdays: dict[int, list[Item]] = {}  # a contact's birthdays in the window
         self._owners: dict[Promise, list[Contact]] = defaultdict(list)
         self._equal: dict[tuple[str, str], set[Promise]] = defaultdict(set)  # by note and text
         self._promises: dict[Promise, Item] = {}
+        self._by_path: dict[str, Contact] = {}
+        self._lines: dict[str, int] = defaultdict(int)  # open promises by their "path:line"
         self._today: dt.date | None = None
         self.days = _Days()
-        self.rendered: Rendered = {}
+        self.seed: Rendered = {}  # rendered by another process (the index), looked up by spec
+        self.events: _Events = {}  # rendered by the last call
         self.specs: dict[object, tuple[object, EventSpec]] = {}  # see `_Assembly.remembered`
+
+    @property
+    def rendered(self) -> Rendered:
+        """The events rendered by the last call, for the index; set: events to reuse."""
+        return {(spec, sequence, modified): data for spec, sequence, modified, data in self.events.values()}
+
+    @rendered.setter
+    def rendered(self, events: Rendered) -> None:
+        self.seed = events
+
+    @cached_property
+    def head(self) -> bytes:
+        return bytes(_calendar(self.config, self.links.vault_name).to_ical()).removesuffix(_END)
 
     def __call__(self, contacts: Sequence[Contact], today: dt.date, now: dt.datetime,
                  state: FeedState) -> Made:
-        ids = {id(contact): contact for contact in contacts}
-        came = [ids[key] for key in ids.keys() - self._contacts.keys()]
-        gone = [self._contacts[key] for key in self._contacts.keys() - ids.keys()]
-        self._contacts = ids
+        came, gone = self._changed(tuple(contacts))
+        for contact in gone:
+            if self._by_path.get(contact.path) is contact:
+                del self._by_path[contact.path]
         before = [i for c in gone for i in (*self._follow_ups.pop(id(c)), *self._birthdays.pop(id(c)))]
         for contact in came:
+            self._by_path[contact.path] = contact
             found = _follow_up_item(contact, self.config)
             self._follow_ups[id(contact)] = [found] if found is not None else []
         end = min(_plus(today, self.config.feed.ahead), LAST_DAY)
         if today != self._today:  # the birthdays in the window move with the day
             self._today = today
-            self._birthdays = {key: self._birthdays_of(c, today, end) for key, c in ids.items()}
+            self._birthdays = {id(c): self._birthdays_of(c, today, end) for c in self._contacts}
         else:
             self._birthdays.update((id(c), self._birthdays_of(c, today, end)) for c in came)
         after = [i for c in came for i in (*self._follow_ups[id(c)], *self._birthdays[id(c)])]
         old_promises, new_promises = self._promises_of(came, gone)
         before, after = [*before, *old_promises], [*after, *new_promises]
         self.days.update(before, after, today, end, self._everything, self.move_at_most * len(self.days))
-        assembly = _Assembly(self.config, self.links, today, now, state, self.rendered, contacts, self.specs)
+        assembly = _Assembly(self, today, now, state)
         made = assembly.run(self.days)
-        self.rendered, self.specs = assembly.rendered, assembly.specs
+        self.events, self.specs, self.seed = assembly.events, assembly.specs, {}
         return made
+
+    def _changed(self, contacts: tuple[Contact, ...]) -> tuple[list[Contact], list[Contact]]:
+        """The contacts come and gone since the last call, by object (an unchanged contact
+        keeps its object). Side by side, in C, while none came or went: a save to one note
+        costs a pointer comparison per contact, not a dictionary of them all."""
+        old, self._contacts = self._contacts, contacts
+        if len(old) == len(contacts):
+            moved = list(itertools.compress(range(len(old)), map(is_not, old, contacts)))
+            came, gone = [contacts[i] for i in moved], [old[i] for i in moved]
+        else:
+            new_ids, old_ids = set(map(id, contacts)), set(map(id, old))
+            came = [c for c in contacts if id(c) not in old_ids]
+            gone = [c for c in old if id(c) not in new_ids]
+        both = {id(c) for c in came} & {id(c) for c in gone}  # moved in the order, not changed
+        return [c for c in came if id(c) not in both], [c for c in gone if id(c) not in both]
 
     def _everything(self) -> list[Item]:
         return [*(i for items in self._follow_ups.values() for i in items),
@@ -206,7 +240,12 @@ class Feed:
         new: list[Item] = []
         for group, members in by_group.items():
             equal = self._equal[group]
-            old += [self._promises.pop(p) for p in equal | members if p in self._promises]
+            for promise in equal | members:
+                if promise in self._promises:
+                    old.append(self._promises.pop(promise))
+                    self._lines[promise.source] -= 1
+                    if not self._lines[promise.source]:
+                        del self._lines[promise.source]
             for promise in members:
                 if self._owners[promise]:
                     equal.add(promise)
@@ -217,6 +256,7 @@ class Feed:
             for ordinal, promise in enumerate(sorted(equal, key=_line)):
                 people = tuple(sorted(self._owners[promise], key=attrgetter("path")))
                 self._promises[promise] = _promise_item(promise, people, ordinal)
+                self._lines[promise.source] += 1
                 new.append(self._promises[promise])
             if not equal:
                 del self._equal[group]
@@ -338,31 +378,22 @@ def _birthdays(contact: Contact, today: dt.date, end: dt.date) -> Iterator[Item]
 class _Assembly:
     """Placing, budgeting and stamping the open items of one day (see the module's docstring)."""
 
-    def __init__(self, config: Config, links: Links, today: dt.date, now: dt.datetime,
-                 state: FeedState, rendered: Rendered, contacts: Sequence[Contact],
-                 specs: dict[object, tuple[object, EventSpec]]) -> None:
-        self.config, self.links, self.today, self.state = config, links, today, state
+    def __init__(self, feed: Feed, today: dt.date, now: dt.datetime, state: FeedState) -> None:
+        self.config, self.links, self.today, self.state = feed.config, feed.links, today, state
         self.now = now.astimezone(dt.timezone.utc).replace(microsecond=0)
-        self.end = min(_plus(today, config.feed.ahead), LAST_DAY)
-        self.old = rendered
-        self.rendered: Rendered = {}
-        self.minimal = config.feed.detail == "minimal"
-        self.all_contacts = contacts
-        self.old_specs = specs
+        self.end = min(_plus(today, self.config.feed.ahead), LAST_DAY)
+        self.head = feed.head
+        self.old, self.seed = feed.events, feed.seed
+        self.events: _Events = {}
+        self.minimal = self.config.feed.detail == "minimal"
+        self.contacts = feed._by_path  # by path, to tell whether a cycle that ended was done
+        self.promise_lines = feed._lines.keys()
+        self.old_specs = feed.specs
         self.specs: dict[object, tuple[object, EventSpec]] = {}
         self.items: dict[str, Item] = {}  # by UID, the items made into events
         self.stamps: dict[str, tuple[EventSpec, tuple[int, dt.datetime]]] = {}
         self.ended: dict[str, Ended] = {}
         self.retired: dict[str, tuple[int, dt.date]] = {}
-
-    @cached_property
-    def contacts(self) -> dict[str, Contact]:
-        """By path: made only when a cycle ended, to tell whether it was done."""
-        return {c.path: c for c in self.all_contacts}
-
-    @cached_property
-    def promise_lines(self) -> set[str]:
-        return {p.source for c in self.all_contacts for p in c.promises}
 
     def uid(self, uid0: str) -> str:
         """The cycle's UID: a cycle that ended and came back gets a new one."""
@@ -394,7 +425,7 @@ class _Assembly:
                             | {self.uid(_digest_uid0(day)) for day in digest_days})
         specs = [*ended, *(self._spec(i) for i in kept),
                  *(self._digest(day, overflow[day], noted=False) for day in kept_days)]
-        size = len(self._head()) + len(_END) + sum(len(self._render(s)) for s in specs)
+        size = len(self.head) + len(_END) + sum(len(self._render(s)) for s in specs)
         feed = self.config.feed
         added: list[tuple[Item | dt.date, EventSpec]] = []
         cut: list[Item | dt.date] = []
@@ -548,7 +579,7 @@ class _Assembly:
                 categories=spec.categories, content=spec.content, sequence=seq, modified=modified)
         records = {uid: replace(r, content=_content_of(r, uid), sequence=stamps[uid][0],
                                 modified=stamps[uid][1]) for uid, r in self.ended.items()}
-        data = b"".join([self._head(), *(self._render(s, stamps[s.uid]) for s in ordered), _END])
+        data = b"".join([self.head, *(self._render(s, stamps[s.uid]) for s in ordered), _END])
         return Made(data, FeedState(shown, records, self.retired), cut, len(ordered))
 
     def _stamp(self, spec: EventSpec) -> tuple[int, dt.datetime]:
@@ -571,14 +602,16 @@ class _Assembly:
                 max(self.now, before.modified + dt.timedelta(seconds=1)))
 
     def _render(self, spec: EventSpec, stamp: tuple[int, dt.datetime] | None = None) -> bytes:
+        """The event's bytes: made by this call or the last for an equal spec and stamp, or
+        by the process the index kept them from, or rendered now."""
         sequence, modified = stamp or self._stamp(spec)
-        key = (spec, sequence, modified)
-        found = self.rendered.get(key) or self.old.get(key) or _render(spec, sequence, modified)
-        self.rendered[key] = found
-        return found
-
-    def _head(self) -> bytes:
-        return bytes(_calendar(self.config, self.links.vault_name).to_ical()).removesuffix(_END)
+        key = (spec.uid, spec.content)
+        found = self.events.get(key) or self.old.get(key)
+        if found is None or found[1:3] != (sequence, modified) or (found[0] is not spec and found[0] != spec):
+            data = self.seed.get((spec, sequence, modified)) or _render(spec, sequence, modified)
+            found = (spec, sequence, modified, data)
+        self.events[key] = found
+        return found[3]
 
     # --- what each event says ---
 

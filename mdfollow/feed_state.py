@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .state import ensure_state_dir, state_dir
 from .vault import write_atomic
 
 FILE_NAME = "feed-state.json"
 VERSION = 1
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -68,17 +71,52 @@ class FeedState:
     retired: dict[str, tuple[int, dt.date]] = field(default_factory=dict)  # uid0 -> (generation, until)
 
     def to_json(self) -> str:
-        return json.dumps({
-            "version": VERSION,
-            "shown": {uid: [s.uid0, s.kind, s.due.isoformat(), s.day.isoformat(), s.own, s.path, s.anchor,
-                            s.attempts, s.summary, s.url, list(s.categories), s.content, s.sequence,
-                            _moment(s.modified)] for uid, s in self.shown.items()},
-            "ended": {uid: [e.day.isoformat(), e.summary, e.description, e.url, list(e.categories),
-                            e.status, e.until.isoformat(), e.content, e.sequence, _moment(e.modified)]
-                      for uid, e in self.ended.items()},
-            "retired": {uid0: [generation, until.isoformat()]
-                        for uid0, (generation, until) in self.retired.items()},
-        }, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return StateJson()(self)
+
+
+class StateJson:
+    """A state's JSON, one entry at a time, reusing the text of the entries the last state
+    shared (the watcher saves the state on every save: 1,000 events are ~340 KB of it).
+    The text is `json.dumps` of the whole, keys sorted."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[str, str], tuple[object, str]] = {}
+
+    def __call__(self, state: FeedState) -> str:
+        parts: dict[tuple[str, str], tuple[object, str]] = {}
+        sections = [self._section(parts, "ended", state.ended, _ended_values),
+                    self._section(parts, "retired", state.retired, _retired_values),
+                    self._section(parts, "shown", state.shown, _shown_values)]
+        self._parts = parts
+        return f'{{{",".join(sections)},"version":{VERSION}}}'
+
+    def _section(self, parts: dict[tuple[str, str], tuple[object, str]], name: str,
+                 entries: Mapping[str, _V], values: Callable[[_V], list[object]]) -> str:
+        texts = []
+        for key in sorted(entries):
+            value = entries[key]
+            found = self._parts.get((name, key))
+            if found is None or found[0] is not value:
+                found = (value, f"{_JSON.encode(key)}:{_JSON.encode(values(value))}")
+            parts[name, key] = found
+            texts.append(found[1])
+        return f'"{name}":{{{",".join(texts)}}}'
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _shown_values(s: Shown) -> list[object]:
+    return [s.uid0, s.kind, s.due.isoformat(), s.day.isoformat(), s.own, s.path, s.anchor, s.attempts,
+            s.summary, s.url, list(s.categories), s.content, s.sequence, _moment(s.modified)]
+
+
+def _ended_values(e: Ended) -> list[object]:
+    return [e.day.isoformat(), e.summary, e.description, e.url, list(e.categories), e.status,
+            e.until.isoformat(), e.content, e.sequence, _moment(e.modified)]
+
+
+def _retired_values(retired: tuple[int, dt.date]) -> list[object]:
+    return [retired[0], retired[1].isoformat()]
 
 
 def parse_state(text: str) -> FeedState:
@@ -129,10 +167,9 @@ def load_state(vault: Path) -> FeedState:
     return parse_state(read_state(vault))
 
 
-def save_state(vault: Path, state: FeedState, *, durable: bool = True) -> None:
-    """Atomically (temp file + rename), private: it names people and promises. Not
-    `durable` (the watcher, on every save): a crash may lose the last one, which costs a
-    jump forward of SEQUENCE and LAST-MODIFIED, never a step back."""
-    write_atomic(ensure_state_dir(vault) / FILE_NAME, state.to_json().encode("utf-8"), 0o600,
-                 durable=durable)
+def save_state(vault: Path, text: str, *, durable: bool = True) -> None:
+    """The state's JSON, atomically (temp file + rename), private: it names people and
+    promises. Not `durable` (the watcher, on every save): a crash may lose the last one,
+    which costs a jump forward of SEQUENCE and LAST-MODIFIED, never a step back."""
+    write_atomic(ensure_state_dir(vault) / FILE_NAME, text.encode("utf-8"), 0o600, durable=durable)
 

@@ -19,7 +19,7 @@ from .cache import Exported, Index
 from .config import Config
 from .contacts import Vault
 from .errors import OutputError
-from .feed_state import FeedState, load_state, read_state, save_state, state_path
+from .feed_state import FeedState, StateJson, load_state, read_state, save_state, state_path
 from .links import Links
 from .model import Contact
 from .vault import Progress, load_vault_keyed
@@ -52,6 +52,7 @@ class Publisher:
         self.durable = durable
         self.feed = Feed(config, links)
         self.state: FeedState | None = None
+        self.state_json = StateJson()  # the text of the entries of the last state, kept
         self._stamp: tuple[int, int] | None = None  # the state file's size and mtime as last seen
         self.warned = False
 
@@ -66,7 +67,7 @@ class Publisher:
         made = self.feed(contacts, self.today(), self.clock().astimezone(dt.timezone.utc), self.state)
         if made.state != self.state:
             try:
-                save_state(self.vault, made.state, durable=self.durable)
+                save_state(self.vault, self.state_json(made.state), durable=self.durable)
             except OSError as error:
                 raise OutputError(f"cannot keep the feed's state in {state_path(self.vault)}: "
                                   f"{error.strerror or error}") from None
@@ -101,7 +102,8 @@ def export_feed(vault: Path, config: Config, links: Links, today: dt.date, index
     publisher = Publisher(vault, config, links, today=today, clock=clock)
     exported = _exported(publisher, loaded, index)
     assert publisher.state is not None
-    index.store_feed(_export_key(key, config, links, today, publisher.state.to_json()), exported)
+    index.store_feed(_export_key(key, config, links, today, publisher.state_json(publisher.state)),
+                     exported)
     return loaded, exported
 
 

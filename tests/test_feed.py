@@ -17,7 +17,7 @@ from ical.calendar_stream import IcsCalendarStream
 from mdfollow.config import Config, FeedConfig
 from mdfollow.contacts import Linker
 from mdfollow.feed import Feed, Made, build_feed
-from mdfollow.feed_state import FeedState, parse_state
+from mdfollow.feed_state import FeedState, StateJson, parse_state
 from mdfollow.links import Links, contact_id
 from mdfollow.notes import parse_note
 from mdfollow.vault import load_vault
@@ -514,7 +514,7 @@ def test_a_kept_feed_gives_the_feed_made_afresh(
     config, links = Config(feed=FeedConfig(per_day=cap)), Links("obsidian", "v")
     linker, kept = Linker(config), Feed(config, links)
     kept.move_at_most = move_at_most  # 100: every change moved one by one, as in a big vault
-    state = FeedState()
+    state, state_json = FeedState(), StateJson()
     for index, (path, text) in enumerate(steps):
         linker.update({path: parse_note(path, text, config.spellings) if text is not None else None})
         today = TODAY + dt.timedelta(days=days * index)
@@ -522,6 +522,11 @@ def test_a_kept_feed_gives_the_feed_made_afresh(
         made = kept(linker.contacts, today, now, state)
         assert made == Feed(config, links)(linker.contacts, today, now, state)
         events(made.data)
+        # The state's text, reusing the last one's entries, is that of the whole, keys sorted.
+        text = state_json(made.state)
+        assert text == made.state.to_json() == json.dumps(
+            json.loads(text), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        assert parse_state(text) == made.state
         state = made.state
 
 
