@@ -391,7 +391,7 @@ class _Assembly:
         self.old_specs = feed.specs
         self.specs: dict[object, tuple[object, EventSpec]] = {}
         self.items: dict[str, Item] = {}  # by UID, the items made into events
-        self.stamps: dict[str, tuple[EventSpec, tuple[int, dt.datetime]]] = {}
+        self.resolved: dict[str, tuple[EventSpec, int, dt.datetime, bytes]] = {}  # by UID, see `_resolve`
         self.ended: dict[str, Ended] = {}
         self.retired: dict[str, tuple[int, dt.date]] = {}
 
@@ -416,14 +416,14 @@ class _Assembly:
         shown = self.state.shown
         # Shown before and still shown: never cut by the budget (cutting would cost a
         # cancelled copy of the same size), so one save never reshuffles the rest.
-        kept = [i for i in [*(i for found in own.values() for i in found), *birthdays]
-                if self.uid(i.uid0) in shown]
+        placed = [*(i for found in own.values() for i in found), *birthdays]
+        uids = [i.uid0 if i.uid0 not in self.state.retired else self.uid(i.uid0) for i in placed]
+        kept = [(i, uid) for i, uid in zip(placed, uids, strict=True) if uid in shown]
         digest_days = sorted(day for day, extra in overflow.items() if len(extra))
         kept_days = [day for day in digest_days if self.uid(_digest_uid0(day)) in shown]
-        fresh = self._fresh(own, birthdays, {id(i) for i in kept}, set(digest_days) - set(kept_days))
-        ended = self._ended({self.uid(i.uid0) for i in [*(i for f in own.values() for i in f), *birthdays]}
-                            | {self.uid(_digest_uid0(day)) for day in digest_days})
-        specs = [*ended, *(self._spec(i) for i in kept),
+        fresh = self._fresh(own, birthdays, {id(i) for i, _ in kept}, set(digest_days) - set(kept_days))
+        ended = self._ended({*uids, *(self.uid(_digest_uid0(day)) for day in digest_days)})
+        specs = [*ended, *(self._spec(i, uid) for i, uid in kept),
                  *(self._digest(day, overflow[day], noted=False) for day in kept_days)]
         size = len(self.head) + len(_END) + sum(len(self._render(s)) for s in specs)
         feed = self.config.feed
@@ -555,15 +555,14 @@ class _Assembly:
 
     def _finish(self, specs: list[EventSpec], ended: set[str], cut: Cut) -> Made:
         ordered = sorted(specs, key=attrgetter("start", "uid"))
-        stamps = {s.uid: self._stamp(s) for s in ordered}
+        made = [self._resolve(s) for s in ordered]
         shown = {}
-        for spec in ordered:
+        for spec, seq, modified, _ in made:
             if spec.uid in ended:
                 continue
             item = self.items.get(spec.uid)
             kind = "digest" if item is None else item.kind if item.kind in ("promise", "birthday") \
                 else "follow-up"
-            seq, modified = stamps[spec.uid]
             was = self.state.shown.get(spec.uid)
             if was is not None and (was.content, was.sequence, was.day, was.kind) == (
                     spec.content, seq, spec.start, kind) and (item is None or (
@@ -577,21 +576,13 @@ class _Assembly:
                 path=item.path if item else "", anchor=item.anchor if item else "",
                 attempts=item.attempts if item else 0, summary=spec.summary, url=spec.url,
                 categories=spec.categories, content=spec.content, sequence=seq, modified=modified)
-        records = {uid: replace(r, content=_content_of(r, uid), sequence=stamps[uid][0],
-                                modified=stamps[uid][1]) for uid, r in self.ended.items()}
-        data = b"".join([self.head, *(self._render(s, stamps[s.uid]) for s in ordered), _END])
+        records = {uid: replace(r, content=_content_of(r, uid), sequence=self.resolved[uid][1],
+                                modified=self.resolved[uid][2]) for uid, r in self.ended.items()}
+        data = b"".join([self.head, *(found[3] for found in made), _END])
         return Made(data, FeedState(shown, records, self.retired), cut, len(ordered))
 
-    def _stamp(self, spec: EventSpec) -> tuple[int, dt.datetime]:
-        """SEQUENCE and LAST-MODIFIED: kept while the content is, moved forward when it changes."""
-        made = self.stamps.get(spec.uid)
-        if made is not None and made[0] is spec:
-            return made[1]
-        stamp = self._new_stamp(spec)
-        self.stamps[spec.uid] = (spec, stamp)
-        return stamp
-
     def _new_stamp(self, spec: EventSpec) -> tuple[int, dt.datetime]:
+        """SEQUENCE and LAST-MODIFIED: kept while the content is, moved forward when it changes."""
         before = self.state.shown.get(spec.uid) or self.state.ended.get(spec.uid)
         if before is not None and before.content == spec.content:
             return before.sequence, before.modified
@@ -601,22 +592,29 @@ class _Assembly:
         return (min(max(before.sequence + 1, minutes), SEQUENCE_MAX),
                 max(self.now, before.modified + dt.timedelta(seconds=1)))
 
-    def _render(self, spec: EventSpec, stamp: tuple[int, dt.datetime] | None = None) -> bytes:
-        """The event's bytes: made by this call or the last for an equal spec and stamp, or
-        by the process the index kept them from, or rendered now."""
-        sequence, modified = stamp or self._stamp(spec)
+    def _render(self, spec: EventSpec) -> bytes:
+        return self._resolve(spec)[3]
+
+    def _resolve(self, spec: EventSpec) -> tuple[EventSpec, int, dt.datetime, bytes]:
+        """The event's stamp and bytes, found once a call: made by the last call for an equal
+        spec and stamp, or by the process the index kept them from, or rendered now."""
+        found = self.resolved.get(spec.uid)
+        if found is not None and found[0] is spec:
+            return found
+        sequence, modified = self._new_stamp(spec)
         key = (spec.uid, spec.content)
         found = self.events.get(key) or self.old.get(key)
-        if found is None or found[1:3] != (sequence, modified) or (found[0] is not spec and found[0] != spec):
+        if found is None or found[1] != sequence or found[2] != modified or (
+                found[0] is not spec and found[0] != spec):
             data = self.seed.get((spec, sequence, modified)) or _render(spec, sequence, modified)
             found = (spec, sequence, modified, data)
-        self.events[key] = found
-        return found[3]
+        self.events[key] = self.resolved[spec.uid] = found
+        return found
 
     # --- what each event says ---
 
-    def _spec(self, item: Item) -> EventSpec:
-        uid = self.uid(item.uid0)
+    def _spec(self, item: Item, uid: str | None = None) -> EventSpec:
+        uid = uid or self.uid(item.uid0)
         self.items[uid] = item
         return self.remembered(id(item), (item, self.today, uid), lambda: self._make_spec(item, uid))
 
