@@ -67,11 +67,20 @@ class EventSpec:
                                      self.categories, self.status, self.alarm)))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
+    @cached_property
+    def order(self) -> str:
+        """Where the event is in the feed: by date, then UID; one string compares fastest."""
+        return f"{self.start.toordinal():07d}{self.uid}"
+
 
 #: Rendered events by spec and stamp, to reuse: icalendar takes ~0.3 ms an event.
 Rendered = dict[tuple[EventSpec, int, dt.datetime], bytes]
 #: The same by UID and content, which is cheaper to look up than a whole spec.
 _Events = dict[tuple[str, str], tuple[EventSpec, int, dt.datetime, bytes]]
+#: An item's event as a call made it: the item, what the state kept of it, the day, the
+#: spec as remembered, and its stamp and bytes (see `_Assembly._kept_spec`).
+_Resolved = tuple[EventSpec, int, dt.datetime, bytes]
+_Kept = dict[str, tuple["Item", Shown, dt.date, tuple[object, EventSpec], _Resolved]]
 
 
 @dataclass(eq=False)
@@ -157,6 +166,7 @@ class Feed:
         self.seed: Rendered = {}  # rendered by another process (the index), looked up by spec
         self.events: _Events = {}  # rendered by the last call
         self.specs: dict[object, tuple[object, EventSpec]] = {}  # see `_Assembly.remembered`
+        self.kept: _Kept = {}  # by UID
 
     @property
     def rendered(self) -> Rendered:
@@ -194,7 +204,7 @@ class Feed:
         self.days.update(before, after, today, end, self._everything, self.move_at_most * len(self.days))
         assembly = _Assembly(self, today, now, state)
         made = assembly.run(self.days)
-        self.events, self.specs, self.seed = assembly.events, assembly.specs, {}
+        self.events, self.specs, self.kept, self.seed = assembly.events, assembly.specs, assembly.kept, {}
         return made
 
     def _changed(self, contacts: tuple[Contact, ...]) -> tuple[list[Contact], list[Contact]]:
@@ -390,6 +400,9 @@ class _Assembly:
         self.promise_lines = feed._lines.keys()
         self.old_specs = feed.specs
         self.specs: dict[object, tuple[object, EventSpec]] = {}
+        self.old_kept = feed.kept
+        self.kept: _Kept = {}
+        self.reused: set[str] = set()  # the UIDs of events the last call made, taken whole
         self.items: dict[str, Item] = {}  # by UID, the items made into events
         self.resolved: dict[str, tuple[EventSpec, int, dt.datetime, bytes]] = {}  # by UID, see `_resolve`
         self.ended: dict[str, Ended] = {}
@@ -423,7 +436,7 @@ class _Assembly:
         kept_days = [day for day in digest_days if self.uid(_digest_uid0(day)) in shown]
         fresh = self._fresh(own, birthdays, {id(i) for i, _ in kept}, set(digest_days) - set(kept_days))
         ended = self._ended({*uids, *(self.uid(_digest_uid0(day)) for day in digest_days)})
-        specs = [*ended, *(self._spec(i, uid) for i, uid in kept),
+        specs = [*ended, *(self._kept_spec(i, uid) for i, uid in kept),
                  *(self._digest(day, overflow[day], noted=False) for day in kept_days)]
         size = len(self.head) + len(_END) + sum(len(self._render(s)) for s in specs)
         feed = self.config.feed
@@ -507,7 +520,7 @@ class _Assembly:
                 (later_promises if item.kind == "promise" else later).append(item)
             later += digest  # the day's digest after its own events
         return [*first, *later_promises, *later,
-                *sorted((b for b in birthdays if id(b) not in kept), key=attrgetter("due", "rank"))]
+                *(b for b in birthdays if id(b) not in kept)]  # kept by date and rank
 
     def _ended(self, still: set[str]) -> list[EventSpec]:
         """Records of cycles that ended: kept `keep-done` days, as done or cancelled."""
@@ -554,13 +567,18 @@ class _Assembly:
         return contact.last_contact if later else None
 
     def _finish(self, specs: list[EventSpec], ended: set[str], cut: Cut) -> Made:
-        ordered = sorted(specs, key=attrgetter("start", "uid"))
+        ordered = sorted(specs, key=attrgetter("order"))
         made = [self._resolve(s) for s in ordered]
         shown = {}
-        for spec, seq, modified, _ in made:
+        for found in made:
+            spec, seq, modified, _ = found
             if spec.uid in ended:
                 continue
             item = self.items.get(spec.uid)
+            if spec.uid in self.reused:
+                shown[spec.uid] = self.state.shown[spec.uid]
+                self.kept[spec.uid] = self.old_kept[spec.uid]
+                continue
             kind = "digest" if item is None else item.kind if item.kind in ("promise", "birthday") \
                 else "follow-up"
             was = self.state.shown.get(spec.uid)
@@ -569,13 +587,16 @@ class _Assembly:
                     was.due, was.anchor, was.attempts, was.path) == (
                     item.due, item.anchor, item.attempts, item.path)):
                 shown[spec.uid] = was  # the same: kept, which also makes comparing states cheap
-                continue
-            shown[spec.uid] = Shown(
-                uid0=item.uid0 if item else _digest_uid0(spec.start), kind=kind,
-                due=item.due if item else spec.start, day=spec.start, own=kind in ("promise", "follow-up"),
-                path=item.path if item else "", anchor=item.anchor if item else "",
-                attempts=item.attempts if item else 0, summary=spec.summary, url=spec.url,
-                categories=spec.categories, content=spec.content, sequence=seq, modified=modified)
+            else:
+                shown[spec.uid] = Shown(
+                    uid0=item.uid0 if item else _digest_uid0(spec.start), kind=kind,
+                    due=item.due if item else spec.start, day=spec.start,
+                    own=kind in ("promise", "follow-up"),
+                    path=item.path if item else "", anchor=item.anchor if item else "",
+                    attempts=item.attempts if item else 0, summary=spec.summary, url=spec.url,
+                    categories=spec.categories, content=spec.content, sequence=seq, modified=modified)
+            if item is not None:
+                self.kept[spec.uid] = (item, shown[spec.uid], self.today, self.specs[id(item)], found)
         records = {uid: replace(r, content=_content_of(r, uid), sequence=self.resolved[uid][1],
                                 modified=self.resolved[uid][2]) for uid, r in self.ended.items()}
         data = b"".join([self.head, *(found[3] for found in made), _END])
@@ -612,6 +633,20 @@ class _Assembly:
         return found
 
     # --- what each event says ---
+
+    def _kept_spec(self, item: Item, uid: str) -> EventSpec:
+        """An event shown before: taken whole from the last call when neither its item, nor
+        the day, nor what the state kept of it changed since (on a save, nearly all of them)."""
+        found = self.old_kept.get(uid)
+        if found is None or found[0] is not item or found[1] is not self.state.shown[uid] \
+                or found[2] != self.today:
+            return self._spec(item, uid)
+        self.items[uid] = item
+        self.specs[id(item)] = found[3]
+        resolved = self.resolved[uid] = found[4]
+        self.events[uid, resolved[0].content] = resolved
+        self.reused.add(uid)
+        return resolved[0]
 
     def _spec(self, item: Item, uid: str | None = None) -> EventSpec:
         uid = uid or self.uid(item.uid0)
