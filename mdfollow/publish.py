@@ -53,6 +53,7 @@ class Publisher:
         self.feed = Feed(config, links)
         self.state: FeedState | None = None
         self.state_json = StateJson()  # the text of the entries of the last state, kept
+        self._state_file = state_path(vault)  # found once: it resolves the vault's path
         self._stamp: tuple[int, int] | None = None  # the state file's size and mtime as last seen
         self.warned = False
 
@@ -69,7 +70,7 @@ class Publisher:
             try:
                 save_state(self.vault, self.state_json(made.state), durable=self.durable)
             except OSError as error:
-                raise OutputError(f"cannot keep the feed's state in {state_path(self.vault)}: "
+                raise OutputError(f"cannot keep the feed's state in {self._state_file}: "
                                   f"{error.strerror or error}") from None
             self.state, self._stamp = made.state, self._file_stamp()
         if made.cut and not self.warned and report is not None:
@@ -79,7 +80,7 @@ class Publisher:
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
-            found = state_path(self.vault).stat()
+            found = self._state_file.stat()
         except OSError:
             return None
         return found.st_size, found.st_mtime_ns
