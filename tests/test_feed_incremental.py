@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from mdfollow.config import Config, FeedConfig
 from mdfollow.feed import build_feed
-from mdfollow.feed_state import load_state
+from mdfollow.feed_state import load_state, state_path
 from mdfollow.links import Links
+from mdfollow.publish import export_feed
 from mdfollow.vault import load_vault
 from mdfollow.watch import FeedBuilder
 
@@ -60,7 +61,9 @@ daily_notes = st.builds(
 class Save:
     """One thing a person (or a sync tool) does to the vault, then the watcher's rebuild."""
 
-    kind: str  # "write", "delete", "rename", "tick", "day", "look" (the whole-vault look)
+    kind: str  # "write", "delete", "rename", "tick", "day", "look" (the whole-vault look),
+    # "forget" (the state file lost), "export" (another process, with the next day, made the
+    # feed and kept its state), each then a note written
     path: str = ""
     text: str = ""
     to: str = ""
@@ -70,6 +73,7 @@ class Save:
 saves = st.one_of(
     st.builds(Save, st.just("write"), st.sampled_from(PATHS), contact_notes),
     st.builds(Save, st.just("write"), st.sampled_from(DAILY), daily_notes),
+    st.builds(Save, st.sampled_from(["forget", "export"]), st.sampled_from(PATHS), contact_notes),
     st.builds(Save, st.just("delete"), st.sampled_from(PATHS + DAILY)),
     st.builds(Save, st.just("rename"), st.sampled_from(PATHS), to=st.sampled_from(PATHS)),
     st.builds(Save, st.just("tick"), st.sampled_from(PATHS + DAILY)),
@@ -91,13 +95,21 @@ class Clock:
         return self.now
 
 
-def apply(root: Path, save: Save, clock: Clock) -> set[str] | None:
+def apply(root: Path, config: Config, save: Save, clock: Clock) -> set[str] | None:
     """Do the save; the notes a file watcher would name (None: the whole vault is looked at)."""
     target = root / save.path
     clock.now += dt.timedelta(minutes=3)
-    if save.kind == "write":
+    text = save.text
+    if save.kind == "forget":
+        state_path(root).unlink(missing_ok=True)
+    elif save.kind == "export":
+        export_feed(root, config, Links("obsidian", root.name), clock.now.date() + dt.timedelta(days=1),
+                    None, clock=clock)
+    if save.kind in ("forget", "export"):  # and a note changed: a watcher remakes the feed when one did
+        text = text.replace("---\n", f"---\nemail: at{clock.now:%H%M}@example.org\n", 1)
+    if save.kind in ("write", "forget", "export"):
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(save.text, encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
     elif save.kind == "delete":
         target.unlink(missing_ok=True)
     elif save.kind == "rename" and target.exists() and save.to != save.path:
@@ -129,12 +141,14 @@ def test_every_save_through_the_watcher_gives_the_feed_made_afresh(
         builder = FeedBuilder(root, config, links, output, None, lambda _: None, clock=clock)
         builder.rebuild()
         for save in steps:
-            before = load_state(root)
-            paths = apply(root, save, clock)
+            paths = apply(root, config, save, clock)
+            before = load_state(root)  # what the watcher keeps, or reads again when it changed
+            written = output.read_bytes()
             if paths == set():
                 assert builder.new_day()
-            else:
-                builder.rebuild(paths)
+            elif not builder.rebuild(paths):  # nothing that counts changed: no feed made
+                assert output.read_bytes() == written
+                continue
             afresh = build_feed(load_vault(root, config).contacts, config, links, clock.now.date(),
                                 clock.now, before)
             assert output.read_bytes() == afresh.data, save
