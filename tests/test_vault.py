@@ -12,10 +12,10 @@ from mdfollow import vault as vault_module
 from mdfollow.config import Config
 from mdfollow.errors import ConfigError, VaultNotFound
 from mdfollow.model import Note
+from mdfollow.snapshot import load_vault
 from mdfollow.vault import (
     is_note_path,
     load_config,
-    load_vault,
     note_paths,
     open_vault,
     read_note,

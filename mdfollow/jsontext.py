@@ -1,0 +1,31 @@
+"""The `--json` listings' text: what `json.dumps(objects, indent=2)` prints, made fast.
+
+With `indent`, json falls back to pure Python (0.9 s for 25,000 follow-ups). Every listed
+object is flat and non-empty, so json's C encoder with a newline in the separator lays out
+each object's lines; the index keeps the follow-ups' objects encoded so (see `listing`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+#: An object's members, one a line, as `indent=2` lays them out inside an array.
+_MEMBERS = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "))
+
+
+def array(objects: Iterable[dict[str, Any]]) -> str:
+    """The array of these flat, non-empty objects."""
+    return array_of(members(item) for item in objects)
+
+
+def members(item: dict[str, Any]) -> str:
+    """One object's members, laid out as in the array: `"key": value` lines, no braces."""
+    return _MEMBERS.encode(item)[1:-1]
+
+
+def array_of(encoded: Iterable[str]) -> str:
+    """The array of objects given by their `members`."""
+    body = "\n  },\n  {\n    ".join(encoded)
+    return f"[\n  {{\n    {body}\n  }}\n]" if body else "[]"
