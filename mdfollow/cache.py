@@ -174,7 +174,7 @@ class Index:
             return {}
         query = "SELECT path, size, mtime_ns, note, sum FROM notes"
         try:
-            rows = self._of_paths(query, paths)
+            rows = list(self._of_paths(query, paths))
         except sqlite3.Error as error:
             self._failed(error, "read")
             return {}
@@ -259,27 +259,32 @@ class Index:
         return found.get("vault") if found is not None else None
 
     def _with_snapshot(self, query: str, paths: Collection[str] | None) -> dict[str, object] | None:
-        """(key, value, checksum) rows, unpickled, as kept with the snapshot read or kept last:
-        None when another run kept a newer snapshot meanwhile, or a value is damaged."""
+        """(key, value, checksum) rows, unpickled one at a time (never all their bytes at
+        once), as kept with the snapshot read or kept last: None when another run kept a
+        newer snapshot meanwhile, or a value is damaged."""
         if self.db is None:
             return None
         try:
             self.db.execute("BEGIN")  # one read: the values and the snapshot they were kept with
             try:
-                generation = self._kept_sum("snapshots", "vault")
-                rows = self._of_paths(query, paths)
+                if self._kept_sum("snapshots", "vault") != self._generation or self._generation is None:
+                    return None
+                return self._unpickled(self._of_paths(query, paths))
             finally:
                 self.db.execute("COMMIT")
         except sqlite3.Error as error:
             self._failed(error, "read")
             return None
-        if generation is None or generation != self._generation:
-            return None
-        if not all(checksum(blob) == crc for _, blob, crc in rows):
-            self._damaged()
-            return None
-        found = {key: _unpickle(blob) for key, blob, _ in rows}
-        return None if None in found.values() else found
+
+    def _unpickled(self, rows: Iterable[tuple[str, bytes, int]]) -> dict[str, object] | None:
+        found = {}
+        for key, blob, crc in rows:
+            value = _unpickle(blob) if checksum(blob) == crc else None
+            if value is None:
+                self._damaged()
+                return None
+            found[key] = value
+        return found
 
     def rendered_events(self, key: str) -> Rendered:
         """The calendar events rendered last time (see `feed.render_feed`), if kept."""
@@ -297,18 +302,17 @@ class Index:
     def store_feed(self, key: str, exported: Exported) -> None:
         self._keep("exports", key, exported)
 
-    def _of_paths(self, query: str, paths: Collection[str] | None) -> list[Any]:
+    def _of_paths(self, query: str, paths: Collection[str] | None) -> Iterator[Any]:
         """The query's rows, or those `WHERE path IN paths`, a chunk at a time: SQLite limits
         a query's parameters."""
         assert self.db is not None
         if paths is None:
-            return self.db.execute(query).fetchall()
+            yield from self.db.execute(query)
+            return
         ordered = sorted(paths)
-        found: list[Any] = []
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
-            found += self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
-        return found
+            yield from self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
 
     def _kept_sum(self, table: str, key: str) -> int | None:
         """The checksum of a kept value: which one it is, without reading it."""

@@ -351,7 +351,9 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     rows = every if path is None else {p: row for p, row in every.items() if p == path}
     listed = listing.due(rows, today, within, tags=tags, kinds=kinds)[:limit]
     if as_json:
-        click.echo(listing.json_text(listed, today))
+        for part in listing.json_parts(listed, today):
+            click.echo(part, nl=False)
+        click.echo()
         return
     items = [listing.follow_up(item) for item in listed]
     end = within.after(today)

@@ -8,7 +8,8 @@ each object's lines; the index keeps the follow-ups' objects encoded so (see `li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 #: An object's members, one a line, as `indent=2` lays them out inside an array.
@@ -27,5 +28,21 @@ def members(item: dict[str, Any]) -> str:
 
 def array_of(encoded: Iterable[str]) -> str:
     """The array of objects given by their `members`."""
-    body = "\n  },\n  {\n    ".join(encoded)
-    return f"[\n  {{\n    {body}\n  }}\n]" if body else "[]"
+    return "".join(array_parts(encoded))
+
+
+def array_parts(encoded: Iterable[str], size: int = 1000) -> Iterator[str]:
+    """The same text in parts of `size` objects: 100,000 follow-ups are 30 MB, written a
+    part at a time rather than held whole (and again as bytes)."""
+    items = iter(encoded)
+    first = list(islice(items, size))
+    if not first:
+        yield "[]"
+        return
+    yield "[\n  {\n    " + _SEAM.join(first)
+    while part := list(islice(items, size)):
+        yield _SEAM + _SEAM.join(part)
+    yield "\n  }\n]"
+
+
+_SEAM = "\n  },\n  {\n    "  # between two objects' members

@@ -11,7 +11,7 @@ times that. Pure.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from . import jsontext
@@ -90,9 +90,14 @@ def due(rows: Mapping[str, Row], today: dt.date, within: Interval | None = None,
 
 def json_text(listed: Iterable[Listed], today: dt.date) -> str:
     """The `due --json` array of these (the objects of `FollowUp.to_json`)."""
+    return "".join(json_parts(listed, today))
+
+
+def json_parts(listed: Iterable[Listed], today: dt.date) -> Iterator[str]:
+    """`json_text` in parts, to be written one after the other."""
     now = today.toordinal()
-    return jsontext.array_of(f'{head}"overdue_days": {max(0, now - day)}{tail}'
-                             for day, *_, head, tail in listed)
+    return jsontext.array_parts(f'{head}"overdue_days": {max(0, now - day)}{tail}'
+                                for day, *_, head, tail in listed)
 
 
 class _Birthday(NamedTuple):

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mdfollow import listing
 from mdfollow import snapshot as snapshot_module
 from mdfollow import vault as vault_module
 from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint, load_note
@@ -534,7 +535,7 @@ def test_a_writer_holding_the_lock_neither_stalls_nor_worries_anyone(vault: Path
 def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
         steps: list[tuple[str, int, bool]], rng: random.Random) -> None:
     """Random saves (settled or just now) and deletions on disk, each followed by a run through
-    the index (kept vault, patch or build) and one without: the same vault every time."""
+    the index (snapshot, patch or build) and one without: the same rows and vault every time."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "v"
         root.mkdir()
@@ -553,6 +554,9 @@ def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
             for _ in range(rng.randrange(1, 3)):  # a second run starts from what the first kept
                 db = Index(location, fingerprint(Config().spellings), pytest.fail)
                 try:
-                    assert load_vault(root, Config(), db) == load_vault(root, Config())
+                    loaded, fresh = snapshot_module.load(root, Config(), db), load_vault(root, Config())
+                    assert loaded.rows == listing.rows(fresh.contacts, Config())
+                    assert loaded.vault() == fresh
+                    assert (loaded.problems, loaded.skipped) == (fresh.problems, fresh.skipped)
                 finally:
                     db.close()
