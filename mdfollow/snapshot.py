@@ -44,6 +44,7 @@ class Snapshot:
     problems: tuple[Problem, ...]
     skipped: tuple[str, ...]
     contacts: tuple[str, ...]  # their paths, in order
+    unreadable: tuple[Problem, ...]  # folders that could not be listed, names that are not text
 
     def stats(self) -> dict[str, tuple[int, int]]:
         fields = self.listing.split("\0") if self.listing else []
@@ -132,7 +133,7 @@ class _Reader:
         linker = self._linked()
         vault = linker.vault()
         snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
-                            tuple(c.path for c in vault.contacts))
+                            tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable))
         found = rows(vault.contacts, self.config)
         return Loaded(snapshot, key, lambda: found, lambda: vault), linker.names
 
@@ -146,7 +147,8 @@ class _Reader:
     def _changed(self, kept: Snapshot) -> set[str] | None:
         """The notes added, changed or gone since the snapshot; None when it can't be told."""
         scan = self.scan
-        if kept.config != repr(self.config) or scan.unreadable or len(scan.stats) != len(scan.paths):
+        if (kept.config != repr(self.config) or kept.unreadable != tuple(scan.unreadable)
+                or len(scan.stats) != len(scan.paths)):
             return None
         if kept.listing == scan.listing:
             return set()
@@ -203,7 +205,8 @@ class _Reader:
         settled = time.time_ns() - RACY_NS
         index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
                      changed - fresh.keys())
-        snapshot = Snapshot(kept.config, scan.listing, found.problems, found.skipped, kept.contacts)
+        snapshot = Snapshot(kept.config, scan.listing, found.problems, found.skipped, kept.contacts,
+                            kept.unreadable)
         return snapshot, found.contacts, rows(found.contacts.values(), self.config)
 
     def _notes(self, index: Index, paths: set[str]) -> dict[str, Note]:

@@ -264,7 +264,8 @@ def note_paths(vault: Path, template_folders: Sequence[str],
                unreadable: list[Problem] | None = None) -> Iterator[str]:
     """Vault-relative POSIX paths of every note, sorted; dot-folders and templates skipped.
 
-    Folders that can't be listed are added to `unreadable`, so they are reported, not lost.
+    Folders that can't be listed, and notes whose file name is not UTF-8 (no index, feed or
+    terminal can hold it), are added to `unreadable`, so they are reported, not lost.
     """
     def report(error: OSError) -> None:
         if unreadable is not None:
@@ -278,14 +279,26 @@ def note_paths(vault: Path, template_folders: Sequence[str],
         relative = os.path.relpath(folder, root).replace(os.sep, "/")  # strings: pathlib is slow here
         prefix = "" if relative == "." else relative + "/"
         for name in sorted(files):
-            if _is_note_name(name):
+            if not _is_note_name(name):
+                continue
+            if _utf8(prefix + name):
                 yield prefix + name
+            elif unreadable is not None:
+                shown = (prefix + name).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                unreadable.append(Problem(shown, 1, "error", "the file name is not UTF-8 text; rename "
+                                                             "the file; note skipped"))
 
 
 def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
     """Whether a vault-relative path is one `note_paths` would list."""
     *folders, name = path.split("/")
-    return _is_note_name(name) and not any(_skipped_folder(f, template_folders) for f in folders)
+    return (_is_note_name(name) and _utf8(path)
+            and not any(_skipped_folder(f, template_folders) for f in folders))
+
+
+def _utf8(path: str) -> bool:
+    """A name from a file system that is not UTF-8 text comes with surrogate escapes."""
+    return path.isascii() or not any("\udc80" <= c <= "\udcff" for c in path)
 
 
 def notes_folder(vault: Path, folder: str, template_folders: Sequence[str]) -> None:
