@@ -186,20 +186,6 @@ class Patch:
     skipped: tuple[str, ...]
 
 
-def patch_vault(vault: Vault, changes: Mapping[str, tuple[Note | None, Note | None]],
-                load: Callable[[set[str]], Mapping[str, Note]], config: Config) -> Vault | None:
-    """What `build_vault` makes of the notes `vault` was built from after `changes`; see `patch`."""
-    linked = {contact.path: contact for contact in vault.contacts}
-    names = Names()
-    for contact in vault.contacts:
-        names.add(contact)
-    found = patch(names, lambda paths: {p: linked[p] for p in paths}, vault.problems, vault.skipped,
-                  changes, load, config)
-    if found is None:
-        return None
-    return Vault(tuple({**linked, **found.contacts}.values()), found.problems, found.skipped)
-
-
 def patch(names: Names, linked: Callable[[set[str]], Mapping[str, Contact]],
           problems: tuple[Problem, ...], skipped: tuple[str, ...],
           changes: Mapping[str, tuple[Note | None, Note | None]],
