@@ -29,9 +29,11 @@ from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.contacts import Linker, Vault
 from mdfollow.fields import Interval, spelling_table
+from mdfollow.links import Links
 from mdfollow.model import Note
 from mdfollow.snapshot import load_vault
 from mdfollow.vault import refresh_notes
+from mdfollow.watch import FeedBuilder
 
 from .factories import write_vault
 
@@ -336,6 +338,27 @@ def test_a_vault_is_built_again_when_the_index_moved_past_it(vault: Path, builds
         refresh_notes(vault, Config(), {}, index=db)  # as the watcher does: the row is the new note now
         again = load_vault(vault, Config(), db)
         assert builds == [5, 5]  # the old P2 is not to be had, so no patch: built again
+        assert again == load_vault(vault, Config())
+    finally:
+        db.close()
+
+
+def test_a_command_run_while_the_watcher_runs_patches_its_snapshot(vault: Path, builds: list[int],
+                                                                  parses: list[str]) -> None:
+    """The watcher reads through the index once, then leaves the notes' rows as the command's
+    snapshot saw them: `due` after a save takes in the saved note, not the whole vault."""
+    db = index(vault, [])
+    try:
+        load_vault(vault, Config(), db)
+        watcher = FeedBuilder(vault, Config(), Links("obsidian", "v"), vault / ".mdfollow/follow-ups.ics", db,
+                              pytest.fail, today=dt.date(2026, 11, 22))
+        watcher.rebuild()
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+        watcher.rebuild(["People/P2.md"])
+        parses.clear()
+        again = load_vault(vault, Config(), db)
+        assert builds == [5] and parses == ["People/P2.md"]  # patched: only the saved note read
         assert again == load_vault(vault, Config())
     finally:
         db.close()
