@@ -94,6 +94,7 @@ class Session:
     pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
     quiet_skips: bool = field(default=False)
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
+    _said: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @cached_property
     def vault_path(self) -> Path:
@@ -135,6 +136,10 @@ class Session:
         nothing changed; broken notes are named once on stderr."""
         return self._read(lambda root, index: _with_rows(self._load(root, index)))
 
+    def contact(self, name: str) -> Contact:
+        """The contact NAME means, found among the index's rows and read alone."""
+        return self._read(lambda root, index: _with_contact(self._load(root, index), name))
+
     def _load(self, root: Path, index: Index | None) -> Loaded:
         return load(root, self.config, index, self._before_parsing)
 
@@ -157,13 +162,21 @@ class Session:
                 index.close()
         if not self.quiet_skips:
             for line in broken_notes(vault.problems, vault.skipped):
-                _warn(line)
+                if line not in self._said:  # a command may read the vault twice (NAME, then all)
+                    self._said.add(line)
+                    _warn(line)
         return result
 
 
 def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
     """The read vault and its contacts, read while its index is open."""
     return loaded, loaded.vault()
+
+
+def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, Contact]:
+    """The read vault and the contact NAME means, read while its index is open."""
+    person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
+    return loaded, loaded.contact(person.path)
 
 
 def _with_rows(loaded: Loaded) -> tuple[Loaded, dict[str, Row]]:
@@ -180,7 +193,7 @@ pass_session = click.make_pass_decorator(Session)
 
 def _find(session: Session, name: str) -> Contact:
     """The contact NAME (a name, alias or the note's path) means; see `contacts.resolve`."""
-    return resolve(session.load(), name)
+    return session.contact(name)
 
 
 def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

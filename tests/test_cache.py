@@ -30,7 +30,7 @@ from mdfollow.config import Config
 from mdfollow.contacts import Linker, Vault
 from mdfollow.fields import Interval, spelling_table
 from mdfollow.links import Links
-from mdfollow.model import Note
+from mdfollow.model import Contact, Note
 from mdfollow.snapshot import load_vault
 from mdfollow.vault import refresh_notes
 from mdfollow.watch import FeedBuilder
@@ -583,3 +583,28 @@ def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
                     assert (loaded.problems, loaded.skipped) == (fresh.problems, fresh.skipped)
                 finally:
                     db.close()
+
+
+def test_a_name_reads_one_contact_from_the_index_and_broken_notes_are_named_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_vault(tmp_path / "v", {
+        **{f"People/P{i}.md": f"---\nname: Person {i}\ncadence: 30d\nlast-contact: 2026-10-0{i}\n---\n"
+           for i in range(1, 6)},
+        "People/Broken.md": "---\ncadence: [30d\n---\n"})
+    for note in root.rglob("*.md"):
+        os.utime(note, (OLD, OLD))
+    assert CliRunner().invoke(cli, ["--vault", str(root), "due"]).exit_code == 0
+    asked: list[set[str] | None] = []
+    real = Index.contacts
+
+    def recording(self: Index, paths: set[str] | None = None) -> dict[str, Contact] | None:
+        asked.append(None if paths is None else set(paths))
+        return real(self, paths)
+
+    monkeypatch.setattr(Index, "contacts", recording)
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--today", "2026-11-22", "due", "--contact",
+                                      "person 3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [item["path"] for item in json.loads(result.stdout)] == ["People/P3.md"]
+    assert asked == [{"People/P3.md"}]  # not every contact, to find one
+    assert result.stderr.count("People/Broken.md:3") == 1  # read twice, said once
