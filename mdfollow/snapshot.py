@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
+from typing import TypeGuard
 from pathlib import Path
 
 from .cache import Index, fingerprint, load_note
@@ -114,9 +115,9 @@ class _Reader:
 
     def through(self, index: Index) -> Loaded:
         kept = index.snapshot()
-        changed = self._changed(kept) if isinstance(kept, Snapshot) else None
+        changed = self._changed(kept) if _whole(kept) else None
         key = _key(self.scan, self.config)
-        if isinstance(kept, Snapshot) and changed is not None:
+        if _whole(kept) and changed is not None:
             if not changed:
                 return Loaded(kept, key, lambda: self._rows(index, kept),
                               lambda: self._contacts(index, kept, {}), lambda path: _one(index, path))
@@ -223,6 +224,11 @@ class _Reader:
         found = {p: load_note(e) for p, e in index.entries(paths).items()
                  if stats.get(p) == (e.size, e.mtime_ns)}
         return {p: found.get(p) or read_note(self.vault, p, self.config) for p in paths if p in stats}
+
+
+def _whole(kept: object) -> TypeGuard[Snapshot]:
+    """A snapshot with every field: one kept by other code is read like a damaged one, again."""
+    return isinstance(kept, Snapshot) and all(hasattr(kept, f.name) for f in fields(Snapshot))
 
 
 def _one(index: Index, path: str) -> Contact | None:

@@ -608,3 +608,18 @@ def test_a_name_reads_one_contact_from_the_index_and_broken_notes_are_named_once
     assert [item["path"] for item in json.loads(result.stdout)] == ["People/P3.md"]
     assert asked == [{"People/P3.md"}]  # not every contact, to find one
     assert result.stderr.count("People/Broken.md:3") == 1  # read twice, said once
+
+
+def test_a_snapshot_kept_by_other_code_is_read_again(vault: Path, builds: list[int]) -> None:
+    """An older snapshot (a field short) is like a damaged one: built again, never a crash."""
+    db = index(vault, [])
+    try:
+        first = load_vault(vault, Config(), db)
+        with sqlite3.connect(default_location(vault)) as raw:
+            kept = pickle.loads(raw.execute("SELECT value FROM snapshots").fetchone()[0])
+            del kept.__dict__["unreadable"]
+            older = pickle.dumps(kept)
+            raw.execute("UPDATE snapshots SET value = ?, sum = ?", (older, checksum(older)))
+        assert load_vault(vault, Config(), db) == first and builds == [5, 5]
+    finally:
+        db.close()
