@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import TypeGuard
 from pathlib import Path
+from typing import TypeGuard
 
 from .cache import Index, fingerprint, load_note
 from .config import Config
