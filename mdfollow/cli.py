@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
-from . import __version__, actions, schedule
+from . import __version__, actions, jsontext, listing, schedule
 from .actions import Change
 from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
@@ -39,7 +39,9 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval, parse_until
 from .horizon import far_dates
-from .model import Contact, FollowUp, Kind, stale_json
+from .listing import Row
+from .model import Contact, FollowUp, Kind, Problem, stale_json
+from .snapshot import Loaded, load
 from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
 from .terminal import color as use_color
 from .vault import (
@@ -47,7 +49,6 @@ from .vault import (
     feed_target,
     load_config,
     load_user_config,
-    load_vault,
     note_text,
     notes_folder,
     open_vault,
@@ -93,6 +94,7 @@ class Session:
     pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
     quiet_skips: bool = field(default=False)
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
+    _said: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @cached_property
     def vault_path(self) -> Path:
@@ -127,8 +129,20 @@ class Session:
 
     @cached_property
     def _vault(self) -> Vault:
-        return self._read(lambda root, index: _twice(
-            load_vault(root, self.config, index, self._before_parsing)))
+        return self._read(lambda root, index: _with_vault(self._load(root, index)))
+
+    def listing(self) -> dict[str, Row]:
+        """The vault's contact rows (what `due` lists from), without its contacts when
+        nothing changed; broken notes are named once on stderr."""
+        return self._read(lambda root, index: _with_rows(self._load(root, index)))
+
+    def contact(self, name: str) -> tuple[Contact, tuple[Problem, ...]]:
+        """The contact NAME means, found among the index's rows and read alone, and the
+        problems found in the vault."""
+        return self._read(lambda root, index: _with_contact(self._load(root, index), name))
+
+    def _load(self, root: Path, index: Index | None) -> Loaded:
+        return load(root, self.config, index, self._before_parsing)
 
     def feed(self) -> Exported:
         """The calendar feed on `today`, after the feed state kept from the last one (saved)."""
@@ -138,7 +152,7 @@ class Session:
             root.resolve(), self.config, _links(self.config, root.resolve()), self.today, index,
             self._before_parsing))
 
-    def _read(self, read: Callable[[Path, Index | None], tuple[Vault, T]]) -> T:
+    def _read(self, read: Callable[[Path, Index | None], tuple[Loaded, T]]) -> T:
         """What `read` makes of the vault through its index; broken notes named once on stderr."""
         root = open_vault(self.vault_path)
         index = self.index(root)
@@ -149,13 +163,26 @@ class Session:
                 index.close()
         if not self.quiet_skips:
             for line in broken_notes(vault.problems, vault.skipped):
-                _warn(line)
+                if line not in self._said:  # a command may read the vault twice (NAME, then all)
+                    self._said.add(line)
+                    _warn(line)
         return result
 
 
-def _twice(vault: Vault) -> tuple[Vault, Vault]:
-    """A vault in the (vault read, result) shape `Session._read` takes, when it is both."""
-    return vault, vault
+def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
+    """The read vault and its contacts, read while its index is open."""
+    return loaded, loaded.vault()
+
+
+def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, tuple[Contact, tuple[Problem, ...]]]:
+    """The read vault, and the contact NAME means read while its index is open."""
+    person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
+    return loaded, (loaded.contact(person.path), loaded.problems)
+
+
+def _with_rows(loaded: Loaded) -> tuple[Loaded, dict[str, Row]]:
+    """The read vault and its contact rows, read while its index is open."""
+    return loaded, loaded.rows
 
 
 def _warn(message: str) -> None:
@@ -167,7 +194,7 @@ pass_session = click.make_pass_decorator(Session)
 
 def _find(session: Session, name: str) -> Contact:
     """The contact NAME (a name, alias or the note's path) means; see `contacts.resolve`."""
-    return resolve(session.load(), name)
+    return session.contact(name)[0]
 
 
 def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -332,24 +359,26 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     Lists promises, the current follow-up of each contact (cadence, sequence step,
     first thank-you, last try…) and birthdays, due up to today + WITHIN.
     """
-    vault = session.load()
     today = session.today
     path = _find(session, name).path if name is not None else None
-    items = schedule.filtered(schedule.due(vault.contacts, session.config, today, within),
-                              vault.contacts, tags=tags, kinds=kinds, path=path)[:limit]
+    every = session.listing()
+    rows = every if path is None else {p: row for p, row in every.items() if p == path}
+    listed = listing.due(rows, today, within, tags=tags, kinds=kinds)[:limit]
     if as_json:
-        _print_json([item.to_json(today) for item in items])
+        for part in listing.json_parts(listed, today):
+            click.echo(part, nl=False)
+        click.echo()
         return
+    items = [listing.follow_up(item) for item in listed]
     end = within.after(today)
     if not items:
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
-    who = tell_apart([(item.contact, item.path) for item in items], vault.contacts)
-    rows = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact),
-             item.title)
-            for item in items]
-    _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), rows,
+    who = tell_apart([(item.contact, item.path) for item in items], listing.names(every))
+    lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
+             for item in items]
+    _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), lines,
                  late=[item.due < today for item in items], shrink=(4, 1))
 
 
@@ -426,9 +455,8 @@ def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int |
 
     It is never too late to reconnect: scroll through and pick someone.
     """
-    vault = session.load()
     today = session.today
-    contacts = schedule.stale(schedule.tagged(vault.contacts, tags), today, since)[:limit]
+    contacts = schedule.stale(listing.quiet(session.listing(), tags), today, since)[:limit]
     if as_json:
         _print_json([stale_json(contact, today) for contact in contacts])
         return
@@ -502,21 +530,7 @@ def check(session: Session, as_json: bool) -> None:
 
 
 def _print_json(items: list[dict[str, Any]]) -> None:
-    """What `json.dumps(items, indent=2)` prints, through json's C encoder.
-
-    With `indent`, json falls back to pure Python (0.9 s for 25,000 follow-ups). Every
-    listed object is flat and non-empty, so one encoding with a newline in the separator
-    lays out each object's lines; only the seams between objects, which no string can hold
-    (a newline in a string is escaped), need mending.
-    """
-    if not items:
-        click.echo("[]")
-        return
-    body = _FLAT_OBJECTS.encode(items)[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
-    click.echo(f"[\n  {{\n    {body}\n  }}\n]")
-
-
-_FLAT_OBJECTS = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "))
+    click.echo(jsontext.array(items))
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -1048,10 +1062,10 @@ def show(session: Session, name: str, as_json: bool) -> None:
     from .explain import explain, render
     from .vault import read_note
 
-    contact = _find(session, name)
+    contact, problems = session.contact(name)
     vault = open_vault(session.vault_path)
-    found = explain(contact, read_note(vault, contact.path, session.config), session.load().problems,
-                    session.config, session.today)
+    found = explain(contact, read_note(vault, contact.path, session.config), problems, session.config,
+                    session.today)
     if as_json:
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
     else:
