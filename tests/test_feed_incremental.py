@@ -22,7 +22,7 @@ from mdfollow.feed import build_feed
 from mdfollow.feed_state import load_state, state_path
 from mdfollow.links import Links
 from mdfollow.publish import export_feed
-from mdfollow.vault import load_vault
+from mdfollow.snapshot import load_vault
 from mdfollow.watch import FeedBuilder
 
 START = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.timezone.utc)
