@@ -892,9 +892,8 @@ def watch_command(session: Session, output: Path | None, force: bool, debounce: 
     stop = _stop_on_signals()
     builder = _builder(session, output, force)
     builder.rebuild()
-    click.echo(f"Watching {builder.vault}; the feed is {builder.output} (Ctrl-C stops)")
-    sys.stdout.flush()
-    watch(builder, stop, debounce / 1000, _log(verbose))
+    watch(builder, stop, debounce / 1000, _log(verbose), on_start=lambda: click.echo(
+        f"Watching {builder.vault}; the feed is {builder.output} (Ctrl-C stops)"))  # once saves are seen
 
 
 @cli.command()

@@ -200,9 +200,12 @@ COME_BACK_WITHIN = 10.0  # seconds a vault folder that vanished may take to be m
 
 
 def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
-          log: Report | None = None, on_change: Callable[[bytes], None] | None = None) -> None:
+          log: Report | None = None, on_change: Callable[[bytes], None] | None = None,
+          on_start: Callable[[], None] | None = None) -> None:
     """Rebuild after each burst of changes has been quiet for `debounce` seconds, until `stop`.
 
+    `on_start` runs once the system reports saves: one made before has no event of its
+    own, and is found only by the look at the whole vault a quiet second later.
     A vault folder that vanishes (a sync tool or `git checkout` making it again) is waited
     for, and the new folder watched; one that stays away stops the watch.
     """
@@ -210,9 +213,10 @@ def watch(builder: FeedBuilder, stop: threading.Event, debounce: float,
     while True:
         began = time.monotonic()
         try:
-            _watch_folder(builder, stop, debounce, log, on_change)
+            _watch_folder(builder, stop, debounce, log, on_change, on_start)
             return
         except VaultNotFound:
+            on_start = None
             if began > deadline:  # newly gone, not a folder that went again while being armed
                 deadline = time.monotonic() + COME_BACK_WITHIN
             if not _came_back(builder.vault, stop, deadline):
@@ -228,13 +232,15 @@ def _came_back(vault: Path, stop: threading.Event, deadline: float) -> bool:
     return stop.is_set()
 
 
-def _watch_folder(builder: FeedBuilder, stop: threading.Event, debounce: float,
-                  log: Report | None, on_change: Callable[[bytes], None] | None) -> None:
+def _watch_folder(builder: FeedBuilder, stop: threading.Event, debounce: float, log: Report | None,
+                  on_change: Callable[[bytes], None] | None, on_start: Callable[[], None] | None) -> None:
     changes = _Changes(builder.vault)
     try:
         observer = start_observer(builder.vault, changes, builder.report)
     except (FileNotFoundError, NotADirectoryError):  # gone again, or a folder in it, while armed
         raise VaultNotFound(f"the vault folder {builder.vault} is gone; stopping") from None
+    if on_start is not None:
+        on_start()
     # A look at the whole vault, once all is quiet: for events lost or never sent, and at first
     # for saves made before the observer ran, which have no event of their own.
     owed = True
