@@ -1,11 +1,13 @@
 """The vault as the index last saw it, and what changed since: how a run reads the vault.
 
-The index keeps a snapshot of the whole vault (every note's size and mtime, the problems,
-a row per contact for the listings) and each linked contact apart. A run compares the
-notes' `stat` with the snapshot, then:
+The index keeps a small snapshot of the whole vault (every note's size and mtime, the
+problems, the contacts' paths), and apart from it each contact's row (`listing`), each
+linked contact and the names links resolve against. A run compares the notes' `stat` with
+the snapshot, then:
 
-- nothing changed: `due` and `export` answer from the snapshot alone; the contacts are
-  read back only by a command that needs them (`show`, `log`, the pages);
+- nothing changed: `due` and `stale` list from the rows, `export` needs the snapshot alone;
+  a NAME reads its one contact, and every contact is read back only by a command that
+  needs them all (`check`, `review`, the pages);
 - a few notes changed: only the contacts they reach are linked again (`contacts.patch`),
   from the notes the index holds, and only those are kept anew;
 - else: every note, parsed or read back from the index, is linked again.
