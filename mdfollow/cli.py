@@ -743,7 +743,7 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     config = session.config
     vault = open_vault(session.vault_path)
     file_name = note_file_name(name)
-    existing = answering_to(session.load().contacts, name, file_name[:-3])
+    existing = answering_to(listing.people(session.listing()), name, file_name[:-3])
     if existing:
         raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "
                           "nothing was written. Use another name, or `mdfollow log` that contact")
