@@ -141,19 +141,19 @@ class _Reader:
     def built(self, key: str | None) -> tuple[Loaded, Names]:
         """Every note (from the index where unchanged) linked again, and what links resolved
         against."""
-        linker = self._linked()
-        vault = linker.vault()
+        vault, names = self._linked()
         snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
                             tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable))
         found = rows(vault.contacts, self.config)
-        return Loaded(snapshot, key, lambda: found, lambda: vault), linker.names
+        return Loaded(snapshot, key, lambda: found, lambda: vault), names
 
-    def _linked(self) -> Linker:
+    def _linked(self) -> tuple[Vault, Names]:
+        """Every note linked; the parsed notes are freed on return, before anything else is
+        made of the vault (they are most of a cold read's memory)."""
         linker = Linker(self.config)
-        # In one expression, so the parsed notes are freed once linked.
         linker.update({path: known.note for path, known in refreshed(
             self.vault, self.config, {}, self.scan, self.index, self.progress, whole=True).items()})
-        return linker
+        return linker.vault(), linker.names
 
     def _changed(self, kept: Snapshot) -> set[str] | None:
         """The notes added, changed or gone since the snapshot; None when it can't be told."""
@@ -176,7 +176,7 @@ class _Reader:
         assert not index.closed, "a vault's rows are read before its index is closed"
         found = index.rows()
         if found is None or found.keys() != set(kept.contacts):
-            return rows(self._linked().vault().contacts, self.config)
+            return rows(self._linked()[0].contacts, self.config)
         return found  # type: ignore[return-value]  # kept by `through` from `listing.row`
 
     @collector_paused(freeze=True)
@@ -186,10 +186,10 @@ class _Reader:
         assert not index.closed, "a vault's contacts are read before its index is closed"
         contacts = index.contacts()
         if contacts is None:
-            return self._linked().vault()
+            return self._linked()[0]
         contacts.update(linked)
         if contacts.keys() != set(kept.contacts):
-            return self._linked().vault()
+            return self._linked()[0]
         return Vault(tuple(contacts[path] for path in kept.contacts), kept.problems, kept.skipped)
 
     def _patched(self, index: Index, kept: Snapshot,
