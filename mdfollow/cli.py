@@ -171,7 +171,8 @@ def _find(session: Session, name: str) -> Contact:
 
 
 def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Contact names and aliases from the vault (through its index), for the shell."""
+    """Contact names and aliases from the vault (through its index), for the shell, when
+    `entry` could not answer from the names file alone."""
     from click.shell_completion import CompletionItem
 
     from .completion import names
@@ -185,7 +186,8 @@ def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) 
     except MdfollowError:
         return []
     bash = os.environ.get("_MDFOLLOW_COMPLETE", "").startswith("bash")
-    return [CompletionItem(value, help=help_) for value, help_ in names(contacts, incomplete, bash=bash)]
+    labels = ((contact.name, contact.aliases) for contact in contacts)
+    return [CompletionItem(value, help=help_) for value, help_ in names(labels, incomplete, bash=bash)]
 
 
 def name_argument(func: F) -> F:

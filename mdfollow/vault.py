@@ -25,9 +25,10 @@ from .cache import Index, fingerprint, load_note
 from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .contacts import Vault, build_vault, patch_vault
 from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
+from .locations import CONFIG_NAME, find_vault, user_config_path
 from .model import Note, Problem
+from .name_list import keep_names
 
-CONFIG_NAME = ".mdfollow.toml"
 CONFIG_LIMIT = 1024 * 1024  # bytes: a config is a few lines
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
 
@@ -221,22 +222,6 @@ def choose_vault(given: Path | None, here: Path, user: UserConfig) -> Path:
                         f"{user_config_path()}")
 
 
-def find_vault(here: Path) -> Path | None:
-    """`here` or its nearest parent holding `.obsidian/` or `.mdfollow.toml`: only a folder
-    that says it is a vault is read without being named (never a whole home or disk)."""
-    for folder in (here, *here.parents):
-        if (folder / ".obsidian").is_dir() or (folder / CONFIG_NAME).is_file():
-            return folder
-    return None
-
-
-def user_config_path() -> Path:
-    """`$XDG_CONFIG_HOME/mdfollow/config.toml` (`~/.config/…` when unset or not absolute)."""
-    base = os.environ.get("XDG_CONFIG_HOME", "")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
-    return root / "mdfollow" / "config.toml"
-
-
 def load_user_config() -> UserConfig:
     """The user config, or an empty one when there is none."""
     path = user_config_path()
@@ -387,6 +372,7 @@ def _load(vault: Path, config: Config, index: Index | None,
     result = _patched(vault, config, index, scan) or _built(vault, config, scan, index, progress)
     if key is not None:
         index.store_vault(key, result, _State.of(config, scan))
+    keep_names(index.location.parent, result.contacts)
     return result, key
 
 
