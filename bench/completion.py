@@ -1,6 +1,6 @@
 """How long the shell waits for `mdfollow log <TAB>`: completion of NAME at a vault size.
 
-    python bench/completion.py --notes 10000 [--shape contacts]
+    python bench/completion.py --notes 10000 [--shape contacts] [--typed ja]
 
 Builds (or reuses) the synthetic vault, warms its index with one `due` (which also writes
 the names list completion reads), then times the whole completion process the shell starts
@@ -44,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=10_000)
     parser.add_argument("--shape", choices=("notes", "contacts"), default="notes")
+    parser.add_argument("--typed", default="ja", help="what is typed before the Tab")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     vault = OUT / (f"vault-{args.notes}" if args.shape == "notes" else f"vault-{args.shape}-{args.notes}")
@@ -55,14 +56,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "MDFOLLOW_CACHE_DIR": cache, "MDFOLLOW_VAULT": str(vault)}
         subprocess.run([mdfollow, "due"], env=env, cwd=cache, capture_output=True, check=True)
-        complete = {**env, "_MDFOLLOW_COMPLETE": "bash_complete", "COMP_WORDS": "mdfollow log ja",
+        complete = {**env, "_MDFOLLOW_COMPLETE": "bash_complete", "COMP_WORDS": f"mdfollow log {args.typed}",
                     "COMP_CWORD": "2"}
         rows = [("python -c pass", timed([sys.executable, "-c", "pass"], env, Path(cache), args.repeat)),
                 ("mdfollow --version", timed([mdfollow, "--version"], env, Path(cache), args.repeat)),
-                ("mdfollow log ja<TAB>", timed([mdfollow], complete, Path(cache), args.repeat))]
+                (f"mdfollow log {args.typed}<TAB>", timed([mdfollow], complete, Path(cache), args.repeat))]
         names = index_folder(vault, env) / NAMES
         names.rename(names.with_suffix(".off"))  # the index keeps the vault: no run writes it again
-        rows.append(("mdfollow log ja<TAB>, full CLI (no names list)",
+        rows.append((f"mdfollow log {args.typed}<TAB>, full CLI (no names list)",
                      timed([mdfollow], complete, Path(cache), args.repeat)))
         assert not names.exists(), "the full CLI wrote the names list again: its row is not the CLI's"
     load = os.getloadavg()[0]
