@@ -176,6 +176,8 @@ def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) 
     from click.shell_completion import CompletionItem
 
     from .completion import names
+    from .locations import index_folder
+    from .name_list import keep_names
 
     given = ctx.find_root().params
     session = Session(given_vault=given.get("vault_path"), config_path=given.get("config_path"),
@@ -185,6 +187,8 @@ def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) 
         contacts = session.load().contacts
     except MdfollowError:
         return []
+    if session.use_cache:  # the names list is missing or out of date: the next Tab has it
+        keep_names(index_folder(session.vault_path), session.vault_path, contacts)
     bash = os.environ.get("_MDFOLLOW_COMPLETE", "").startswith("bash")
     labels = ((contact.name, contact.aliases) for contact in contacts)
     return [CompletionItem(value, help=help_) for value, help_ in names(labels, incomplete, bash=bash)]

@@ -3,9 +3,15 @@
 A Tab must not wait for click, YAML and SQLite to load, so whenever the index takes in a
 new build of the vault, its names are also written to one small JSON file that `entry`
 reads alone. Like the index it holds contact data: private to the user (0600), in the
-cache folder, never in the vault; and like the index it is only a cache, made again by
-the next run that reads changed notes. Anything odd about it (missing, someone else's,
-another format) means completion asks the CLI instead.
+cache folder, never in the vault; and like the index it is only a cache, written again by
+the next run that reads changed notes.
+
+It also keeps the modification times of the folders holding contacts, and of the vault's
+own: a note created, deleted or renamed there since (`mdfollow new`, a new note in
+Obsidian) changes them, and then completion asks the CLI, which reads the vault again and
+writes the list anew. A note edited in place (a new alias) is seen by the next command
+that reads the vault. Anything odd about the file (missing, someone else's, another
+format) means completion asks the CLI too.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterable
+import time
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from .completion import Labels
@@ -23,29 +30,54 @@ if TYPE_CHECKING:
     from .model import Contact
 
 NAMES = "names.json"
-FORMAT = 1
+FORMAT = 2
 LIMIT = 64 * 1024 * 1024  # bytes: 100,000 contacts with aliases are a few MB
 
 
-def keep_names(folder: Path, contacts: Iterable[Contact]) -> None:
-    """Write the names into the index's folder, if it is the user's private one (the
-    index made it so); a failure only leaves completion to the slower way."""
+def keep_names(folder: Path, vault: Path, contacts: Collection[Contact]) -> None:
+    """Write the names of the vault's contacts into its index's folder, if that is the
+    user's private one (the index made it so); a failure leaves completion to the CLI."""
     from .vault import write_atomic  # the writing side may be heavy: only `read_names` is light
 
     if not _private(folder):
         return
-    data = json.dumps({"format": FORMAT, "names": [[c.name, list(c.aliases)] for c in contacts]})
+    people = [[contact.name, list(contact.aliases)] for contact in contacts]
     try:
+        folders = _stamps(vault, {"", *(contact.path.rpartition("/")[0] for contact in contacts)})
+        data = json.dumps({"format": FORMAT, "folders": folders, "names": people})
         write_atomic(folder / NAMES, data.encode("ascii"), 0o600, durable=False)
     except OSError:
-        return  # a full disk or a read-only cache: completion asks the CLI instead
+        return  # a folder gone meanwhile, a full disk, a read-only cache: the CLI answers
 
 
-def read_names(folder: Path) -> list[Labels] | None:
-    """The names last kept for the vault whose index is in `folder`; None if there are
-    none, or the file is not one this user wrote."""
+def _stamps(vault: Path, folders: Iterable[str]) -> dict[str, int]:
+    """Each folder's mtime; -1 (never matched) for one changed in the last 2 s, when a note
+    could have come in since the vault was read and still leave the same mtime."""
+    from .vault import RACY_NS
+
+    settled = time.time_ns() - RACY_NS
+    stamps = {name: (vault / name).stat().st_mtime_ns for name in folders}
+    return {name: mtime if mtime < settled else -1 for name, mtime in stamps.items()}
+
+
+def read_names(folder: Path, vault: Path) -> list[Labels] | None:
+    """The names kept for `vault`, whose index is in `folder`; None if there are none, the
+    file is not one this user wrote, or a folder holding contacts changed since."""
+    data = _read(folder / NAMES)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    if not _unchanged(vault, data.get("folders")):
+        return None
+    names = data.get("names")
+    if not isinstance(names, list) or not all(_labels(entry) for entry in names):
+        return None
+    return [(entry[0], entry[1]) for entry in names]
+
+
+def _read(path: Path) -> object:
+    """The JSON in `path`, if it is a regular file of the user's that nobody else may read."""
     try:
-        fd = os.open(folder / NAMES, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     with os.fdopen(fd, "rb") as file:
@@ -53,17 +85,18 @@ def read_names(folder: Path) -> list[Labels] | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > LIMIT or not _owned(info):
             return None
         try:
-            data = json.loads(file.read())
+            return json.loads(file.read())
         except ValueError:  # not JSON, or not UTF-8
             return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("names"), list):
-        return None
-    people: list[Labels] = []
-    for entry in data["names"]:
-        if not _labels(entry):
-            return None
-        people.append((entry[0], entry[1]))
-    return people
+
+
+def _unchanged(vault: Path, folders: object) -> bool:
+    if not isinstance(folders, dict):
+        return False
+    try:
+        return all((vault / name).stat().st_mtime_ns == mtime for name, mtime in folders.items())
+    except (OSError, TypeError):
+        return False
 
 
 def _labels(entry: object) -> bool:

@@ -372,7 +372,7 @@ def _load(vault: Path, config: Config, index: Index | None,
     result = _patched(vault, config, index, scan) or _built(vault, config, scan, index, progress)
     if key is not None:
         index.store_vault(key, result, _State.of(config, scan))
-    keep_names(index.location.parent, result.contacts)
+    keep_names(index.location.parent, vault, result.contacts)
     return result, key
 
 

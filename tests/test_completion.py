@@ -93,9 +93,9 @@ def test_the_command_answers_a_tab_without_loading_the_cli_and_as_the_cli_would(
     root = Path(shutil.copytree(SAMPLE, tmp_path / "vault"))
     jo = "---\nname: Jo O'Brien (ACME)\naliases: [\"J: O\"]\ncadence: 30d\n---\n"
     (root / "People" / "Jo.md").write_text(jo, encoding="utf-8")
-    day_ago = time.time() - 86400  # notes as they are after a day: the index keeps the vault
-    for note in root.rglob("*.md"):
-        os.utime(note, (day_ago, day_ago))
+    day_ago = time.time() - 86400  # notes and folders as they are after a day: all is kept
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (day_ago, day_ago))
     env = {**mdfollow_on_path(), "MDFOLLOW_VAULT": str(root), "PYTHONPROFILEIMPORTTIME": "1"}
     subprocess.run(["mdfollow", "due"], env=env, cwd=tmp_path, capture_output=True, check=True)
     names = index_folder(root) / NAMES

@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import patch
@@ -46,7 +47,7 @@ SHELLS = ("bash", "zsh", "fish")
 @pytest.fixture
 def people(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A little vault, its names kept by a first run, the shell in a folder outside it."""
-    root = write_vault(tmp_path / "vault", PEOPLE)
+    root = aged(write_vault(tmp_path / "vault", PEOPLE))
     assert CliRunner().invoke(cli, ["--vault", str(root), "check"]).exit_code == 0
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -54,6 +55,14 @@ def people(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MDFOLLOW_VAULT", str(root))
     monkeypatch.delenv("MDFOLLOW_CONFIG", raising=False)
     yield root
+
+
+def aged(root: Path, seconds: float = 86400) -> Path:
+    """The vault's notes and folders as they are once saved a while ago (this long)."""
+    then = time.time() - seconds
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (then, then))
+    return root
 
 
 def requested(shell: str, words: list[str], typed: str) -> dict[str, str]:
@@ -180,22 +189,47 @@ def test_no_names_file_or_a_foreign_one_means_no_quick_answer(people: Path) -> N
     folder = index_folder(people)
     names = folder / NAMES
     assert stat.S_IMODE(names.stat().st_mode) == 0o600
-    assert read_names(folder) == [("Jane Doe", ["Jane", "JD"]), ("Jo O'Brien (ACME)", []),
-                                  ("Sam Lee", ["jane-friend", "J: the second"]),
-                                  ("Zoë Ünal\tPhD", ["zo:e", "Z"])]
+    assert read_names(folder, people) == [("Jane Doe", ["Jane", "JD"]), ("Jo O'Brien (ACME)", []),
+                                          ("Sam Lee", ["jane-friend", "J: the second"]),
+                                          ("Zoë Ünal\tPhD", ["zo:e", "Z"])]
     names.chmod(0o644)  # readable by others: not one mdfollow wrote
-    assert read_names(folder) is None
+    assert read_names(folder, people) is None
     names.chmod(0o600)
     kept = names.read_bytes()
-    for other in (b"not json", b"[]", b'{"format": 2, "names": []}', b'{"format": 1, "names": [["x", "y"]]}'):
-        names.write_bytes(other)
-        assert read_names(folder) is None
+    folders = json.dumps(json.loads(kept)["folders"])
+    for other in ("not json", "[]", '{"format": 1, "names": []}', f'{{"format": 2, "folders": {folders}}}',
+                  f'{{"format": 2, "folders": {folders}, "names": [["x", "y"]]}}',
+                  '{"format": 2, "folders": [], "names": []}'):
+        names.write_text(other, encoding="utf-8")
+        assert read_names(folder, people) is None, other
     names.unlink()
     (folder / "elsewhere.json").write_bytes(kept)
     (folder / "elsewhere.json").chmod(0o600)
     names.symlink_to(folder / "elsewhere.json")
-    assert read_names(folder) is None
+    assert read_names(folder, people) is None
     assert answers(requested("bash", ["log"], "j"), Path.cwd())[0] is None
+
+
+def test_a_contact_created_since_sends_the_tab_to_the_cli_which_renews_the_list(people: Path) -> None:
+    ann = requested("zsh", ["log"], "a")
+    assert answers(ann, Path.cwd()) == (b"\n", b"\n")
+    (people / "People" / "Ann.md").write_text("---\ncadence: 30d\n---\n", encoding="utf-8")
+    assert answers(ann, Path.cwd()) == (None, b"plain\nAnn\n_\n")  # the People folder changed
+    assert answers(ann, Path.cwd())[0] is None  # changed in the last 2 s: a later save may hide in it
+    aged(people, seconds=3)
+    assert answers(ann, Path.cwd()) == (None, b"plain\nAnn\n_\n")  # the CLI writes the list again…
+    assert answers(ann, Path.cwd()) == (b"plain\nAnn\n_\n", b"plain\nAnn\n_\n")  # …and it answers
+
+
+def test_the_cli_completing_a_name_writes_a_missing_list_unless_told_no_cache(people: Path) -> None:
+    names = index_folder(people) / NAMES
+    names.unlink()
+    assert answers(requested("bash", ["--no-cache", "log"], "j"), Path.cwd())[0] is None
+    assert not names.exists()
+    assert answers(requested("bash", ["log"], "j"), Path.cwd())[0] is None
+    assert names.exists()  # the index kept the vault, so only the completion wrote it
+    quick, reference = answers(requested("bash", ["log"], "j"), Path.cwd())
+    assert quick == reference != b"\n"
 
 
 def test_the_names_are_written_with_the_index_and_never_without_it(tmp_path: Path) -> None:
