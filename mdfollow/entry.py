@@ -4,7 +4,8 @@ names kept beside the index; everything else runs the CLI.
 Importing the CLI (click, YAML, SQLite and the core) takes longer than a Tab may, so this
 module and what it imports stay light: os, pathlib, shlex, json, and tomllib when the
 vault is named in the user config. Whenever it can't answer as the CLI would (no names
-kept yet, an option it doesn't know, no vault), the CLI answers, exactly as before.
+list, or one older than a folder of contacts; an option it doesn't know; no vault), the
+CLI answers, exactly as before.
 """
 
 from __future__ import annotations

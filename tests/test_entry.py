@@ -90,6 +90,7 @@ ANSWERED = [
     (["draft", "--kind", "birthday"], "z"), (["due", "--tag", "x", "--contact"], ""),
     (["history", "--json"], '"Jane D'), (["log", "--note", "--dry-run"], "J"), (["edit"], "Jo\\ O"),
     (["done"], "ZO"), (["due", "--tag", "--contact"], "s"), (["--today", "2026-01-01", "reopen"], "x"),
+    (["--vault", "../vault", "close"], "j"),  # from the shell's folder, as the CLI reads it
 ]
 DECLINED = [
     ([], "lo"), (["log"], "--n"), (["log", "Jane"], ""), (["--no-cache", "log"], "j"),
