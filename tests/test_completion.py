@@ -97,6 +97,9 @@ def test_the_command_answers_a_tab_without_loading_the_cli_and_as_the_cli_would(
     for path in [root, *root.rglob("*")]:
         os.utime(path, (day_ago, day_ago))
     env = {**mdfollow_on_path(), "MDFOLLOW_VAULT": str(root), "PYTHONPROFILEIMPORTTIME": "1"}
+    script = Path(str(shutil.which("mdfollow", path=env["PATH"])))
+    assert "mdfollow.entry" in script.read_text(encoding="utf-8", errors="replace"), (
+        "the installed mdfollow script is an older one: pip install -e . again")
     subprocess.run(["mdfollow", "due"], env=env, cwd=tmp_path, capture_output=True, check=True)
     names = index_folder(root) / NAMES
     assert stat.S_IMODE(names.stat().st_mode) == 0o600
