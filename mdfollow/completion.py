@@ -20,15 +20,19 @@ Labels = tuple[str, Sequence[str]]
 def names(people: Iterable[Labels], typed: str, *, bash: bool = False) -> list[tuple[str, str | None]]:
     """(candidate, help) for each name or alias starting with `typed`, in any case.
 
-    An alias's help is the contact's name. bash inserts a candidate as it is, so there
-    spaces, quotes and the like are escaped (zsh and fish quote what they insert).
+    An alias's help is the contact's name (the alphabetically first, if several contacts
+    have it; none if it is also someone's name), whatever order `people` come in. bash inserts
+    a candidate as it is, so there spaces, quotes and the like are escaped (zsh and fish
+    quote what they insert).
     """
     key = typed.casefold()
     found: dict[str, str | None] = {}
     for name, aliases in people:
         for label in (name, *aliases):
-            if label.casefold().startswith(key) and label not in found:
-                found[label] = None if label == name else name
+            if label.casefold().startswith(key):
+                help_ = None if label == name else name
+                other = found.get(label, help_)
+                found[label] = None if help_ is None or other is None else min(help_, other)
     ordered = sorted(found.items(), key=lambda item: (item[0].casefold(), item[0]))
     return [(_for_bash(label) if bash else label, help_) for label, help_ in ordered]
 

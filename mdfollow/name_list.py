@@ -20,30 +20,31 @@ import json
 import os
 import stat
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .completion import Labels
 
 TYPE_CHECKING = False  # not `typing`'s: importing it would cost a Tab more than reading the names
 if TYPE_CHECKING:
-    from .model import Contact
+    from .listing import Row
 
 NAMES = "names.json"
 FORMAT = 2
 LIMIT = 64 * 1024 * 1024  # bytes: 100,000 contacts with aliases are a few MB
 
 
-def keep_names(folder: Path, vault: Path, contacts: Collection[Contact]) -> None:
-    """Write the names of the vault's contacts into its index's folder, if that is the
-    user's private one (the index made it so); a failure leaves completion to the CLI."""
+def keep_names(folder: Path, vault: Path, rows: Mapping[str, Row]) -> None:
+    """Write the names of the vault's contacts (their rows, by path) into its index's
+    folder, if that is the user's private one (the index made it so); a failure leaves
+    completion to the CLI."""
     from .vault import write_atomic  # the writing side may be heavy: only `read_names` is light
 
     if not _private(folder):
         return
-    people = [[contact.name, list(contact.aliases)] for contact in contacts]
+    people = [[row[0], list(row[1])] for row in rows.values()]
     try:
-        folders = _stamps(vault, {"", *(contact.path.rpartition("/")[0] for contact in contacts)})
+        folders = _stamps(vault, {"", *(path.rpartition("/")[0] for path in rows)})
         data = json.dumps({"format": FORMAT, "folders": folders, "names": people})
         write_atomic(folder / NAMES, data.encode("ascii"), 0o600, durable=False)
     except OSError:

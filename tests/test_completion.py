@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 import pexpect
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mdfollow.completion import names
+from mdfollow.completion import Labels, names
 from mdfollow.locations import index_folder
 from mdfollow.name_list import NAMES
 
@@ -32,6 +34,14 @@ def test_names_and_aliases_that_start_with_what_was_typed_in_any_case() -> None:
     assert [label for label, _ in names(PEOPLE, "")] == ["Jane", "Jane Doe", "jane-friend", "JD",
                                                           "Jo O'Brien (ACME)", "Sam Lee"]
     assert names(PEOPLE, "x") == []
+
+
+@given(st.permutations([("Jane Doe", ("Jane", "JD")), ("Jane", ()), ("Jan Roe", ("JD", "jr")),
+                         ("Ann", ("jr",))]), st.sampled_from(["", "j", "ja", "jd", "x"]))
+def test_the_candidates_do_not_depend_on_the_order_of_the_contacts(people: list[Labels], typed: str) -> None:
+    assert names(people, typed) == names(sorted(people), typed)
+    assert dict(names(people, "j")) == {"Jan Roe": None, "Jane": None, "Jane Doe": None, "JD": "Jan Roe",
+                                        "jr": "Ann"}  # a name before an alias; the first name
 
 
 def test_bash_gets_words_it_can_insert_as_they_are() -> None:
