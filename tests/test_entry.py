@@ -244,6 +244,15 @@ def test_the_names_are_written_with_the_index_and_never_without_it(tmp_path: Pat
     (root / "People" / "Ann.md").write_text("---\ncadence: 30d\n---\n", encoding="utf-8")
     assert CliRunner().invoke(cli, ["--vault", str(root), "due"]).exit_code == 0
     assert ["Ann", []] in json.loads(names.read_bytes())["names"]  # the next run that reads notes
+    aged(root)
+    assert CliRunner().invoke(cli, ["--vault", str(root), "check"]).exit_code == 0  # the index keeps it
+    kept = json.loads(names.read_bytes())
+    with (root / "People" / "Jo.md").open("a", encoding="utf-8") as jo:
+        jo.write("- 2026-11-20 coffee\n")
+    os.utime(root / "People" / "Jo.md", (time.time() - 60, time.time() - 60))
+    names.unlink()
+    assert CliRunner().invoke(cli, ["--vault", str(root), "show", "Jo"]).exit_code == 0  # one note: patched
+    assert json.loads(names.read_bytes()) == kept and len(kept["names"]) == 5  # everyone's, not Jo's alone
 
 
 def test_the_words_are_split_as_click_splits_them() -> None:
