@@ -110,6 +110,18 @@ class _Birthday(NamedTuple):
     birthday: Birthday | None
 
 
+class Person(NamedTuple):
+    """A row as NAME arguments find a contact (`contacts.find_contact`)."""
+
+    path: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+def people(rows: Mapping[str, Row]) -> list[Person]:
+    return [Person(path, name, aliases) for path, (name, aliases, *_) in rows.items()]
+
+
 def names(rows: Mapping[str, Row]) -> list[tuple[str, str]]:
     """(name, path) of every contact: what tells namesakes apart."""
     return [(name, path) for path, (name, *_) in rows.items()]
