@@ -461,9 +461,8 @@ def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int |
 
     It is never too late to reconnect: scroll through and pick someone.
     """
-    vault = session.load()
     today = session.today
-    contacts = schedule.stale(schedule.tagged(vault.contacts, tags), today, since)[:limit]
+    contacts = schedule.stale(listing.quiet(session.listing(), tags), today, since)[:limit]
     if as_json:
         _print_json([stale_json(contact, today) for contact in contacts])
         return

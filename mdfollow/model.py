@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .fields import Birthday, Interval
 
@@ -176,7 +176,22 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def stale_json(contact: Contact, today: dt.date) -> dict[str, Any]:
+class Heard(Protocol):
+    """What `stale` reads of a contact (or of its row in the index)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def last_contact(self) -> dt.date | None: ...
+    @property
+    def cadence(self) -> object: ...  # an Interval, or its text
+
+
+def stale_json(contact: Heard, today: dt.date) -> dict[str, Any]:
     """The stable `stale --json` object (documented in docs/commands.md and `mdfollow help json`)."""
     last = contact.last_contact
     return {
