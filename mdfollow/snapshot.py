@@ -31,6 +31,7 @@ from .config import Config
 from .contacts import Linker, Names, Vault, patch
 from .listing import Row, rows
 from .model import Contact, Note, Problem
+from .name_list import keep_names
 from .vault import RACY_NS, Known, Progress, Scan, collector_paused, read_note, refreshed, scan_notes
 
 PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
@@ -119,10 +120,17 @@ class _Reader:
         kept = index.snapshot()
         changed = self._changed(kept) if _whole(kept) else None
         key = _key(self.scan, self.config)
+        if _whole(kept) and changed == set():
+            return Loaded(kept, key, lambda: self._rows(index, kept), lambda: self._contacts(index, kept, {}),
+                          lambda path: _one(index, path))
+        result = self._renewed(index, kept, changed, key)
+        keep_names(index.location.parent, self.vault, result.rows)  # for shell completion
+        return result
+
+    def _renewed(self, index: Index, kept: object, changed: set[str] | None, key: str | None) -> Loaded:
+        """The vault with the notes changed since the snapshot taken in (or every note linked
+        again), kept in the index unless a note is too fresh."""
         if _whole(kept) and changed is not None:
-            if not changed:
-                return Loaded(kept, key, lambda: self._rows(index, kept),
-                              lambda: self._contacts(index, kept, {}), lambda path: _one(index, path))
             patched = self._patched(index, kept, changed)
             if patched is not None:
                 snapshot, linked, rows = patched
