@@ -8,6 +8,7 @@ dated tasks anywhere, belonging to whoever the task line links. Pure: notes in, 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -18,7 +19,7 @@ from typing import NamedTuple, TypeVar
 from .config import Config, normalize_tag
 from .errors import ContactNotFound, InvalidValue
 from .fields import STATUSES, Interval, parse_birthday, parse_date, parse_interval
-from .model import Contact, Field, Interaction, Note, Problem, Promise, Status
+from .model import Contact, Entry, Field, Interaction, Note, Problem, Promise, Status
 
 T = TypeVar("T")
 _ISO_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -535,8 +536,7 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         aliases=read.names("aliases"),
         tags=tags,
         status=_status(read),
-        last_contact=max([*read.parsed("last-contact", parse_date), *(e.date for e in note.entries)],
-                         default=None),
+        last_contact=max([*read.parsed("last-contact", parse_date), *map(_DATE, note.entries)], default=None),
         next_due=read.first("next-due", parse_date),
         cadence=cadence,
         cadence_source=cadence_source,
@@ -552,9 +552,18 @@ def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contac
         company=read.text("company"),
         met_at=read.text("met-at"),
         phone=read.text("phone"),
-        latest_log=max(note.entries, key=lambda e: (e.date, e.line)).text if note.entries else None,
-        interactions=tuple(Interaction(e.date, e.text, f"{note.path}:{e.line}") for e in note.entries),
+        latest_log=max(note.entries, key=_DATE_AND_LINE).text if note.entries else None,
+        interactions=_own_log(note.path, note.entries),
     )
+
+
+_DATE, _DATE_AND_LINE = operator.attrgetter("date"), operator.attrgetter("date", "line")
+
+
+def _own_log(path: str, entries: tuple[Entry, ...]) -> tuple[Interaction, ...]:
+    """The contact's log lines as interactions: a comprehension, for the 200,000 of them
+    in an imported address book."""
+    return tuple([Interaction(date, text, f"{path}:{line}") for line, date, text in entries])
 
 
 def _cadence(read: _Reader, tags: Sequence[str], config: Config) -> tuple[Interval | None, str]:

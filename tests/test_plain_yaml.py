@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mdfollow import plain_yaml
-from mdfollow.notes import NoteLoader
+from mdfollow.notes import NoteLoader, _FrontMatter, _key_lines, plain_key_lines
 
 
 def libyaml(text: str) -> str:
@@ -124,3 +124,25 @@ def test_a_value_a_constructor_refuses_fails_as_it_does_in_libyaml() -> None:
     assert libyaml(text) == "error: ValueError"
     with pytest.raises(ValueError, match="4300"):
         plain_yaml.load(text, NoteLoader)
+
+
+@given(st.lists(lines, min_size=1, max_size=8))
+@settings(max_examples=1000)
+@example(["-x: 1"])
+@example(["a:b: 1"])
+@example(["\u3000key: 1", "key\u00a0: 2"])
+@example(["x: 1", "x: 2"])
+def test_the_plain_reading_finds_each_key_on_the_line_the_regex_finds_it(front: list[str]) -> None:
+    text = "\n".join(front) + "\n"
+    keys: list[tuple[str, int]] = []
+    if plain_yaml.load(text, NoteLoader, keys) is not None:
+        by_regex = _key_lines(_FrontMatter(text, 2, 0, 0))
+        assert plain_key_lines(2, keys) == by_regex
+
+
+@given(st.lists(st.sampled_from(["2026-11-18", "30d", "yes", "3", "1.5", "~", "Jane", "2026-02-30"]),
+                min_size=1, max_size=40))
+def test_a_value_read_again_is_the_value_read_first(values: list[str]) -> None:
+    """Values are kept between notes: the thousandth note gets what the first got."""
+    for value in values:
+        assert repr(plain_yaml.load(f"k: {value}\n", NoteLoader)) == libyaml(f"k: {value}\n")
