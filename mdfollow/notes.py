@@ -79,8 +79,8 @@ _HEADING = re.compile(r"#{1,6}[ \t]+" + _DATE_WORD)
 _LINK = re.compile(r"!?\[\[(?P<target>[^\[\]|#^]*)(?:[#^][^\[\]|]*)?(?:\|(?P<label>[^\[\]]*))?\]\]")
 # Tasks and log lines, found in a body that starts with a line break: each match is a whole line.
 _TASK_LINE = re.compile(r"\n[ \t]*[-*+][ \t]+\[(?P<status>[^\]\n])\][ \t]?(?P<text>[^\n]*)")
-_LOG_LINE = re.compile(r"\n(?P<line>(?:[ \t]*[-*+][ \t]+(?:\[[xX]\][ \t]+)?|#{1,6}[ \t]+)"
-                       + _DATE_WORD + r"[^\n]*)")
+_EVERY_LINE = re.compile(r"\n(?:(?P<line>(?:[ \t]*[-*+][ \t]+(?:\[[xX]\][ \t]+)?|#{1,6}[ \t]+)"
+                         + _DATE_WORD + r"[^\n]*)|[^\n]*)")  # a log line, or any other line
 #: A link within one line, found by its `[[` (an embed's `!` changes nothing that is kept).
 _LINK_IN_TEXT = re.compile(r"\[\[(?P<target>[^\[\]|#^\n]*)(?:[#^][^\[\]|\n]*)?"
                            r"(?:\|(?P<label>[^\[\]\n]*))?\]\]")
@@ -338,12 +338,13 @@ def _scan_text(
         if task.status != "done":
             not_counted.add(number)
     entries: list[Entry] = []
-    if is_contact:
-        for number, match in _numbered(_LOG_LINE.finditer(body), body, first_line):
-            try:
-                entries.append(Entry(number, _log_date(match["date"]), match["line"].strip()))
-            except InvalidValue as error:
-                problems.append(Problem(path, number, "error", str(error)))
+    if is_contact:  # one (line, date) for every line, ("", "") but for a log line: no counting
+        for number, (line, date) in enumerate(_EVERY_LINE.findall(body), first_line):
+            if date:
+                try:
+                    entries.append(Entry(number, _log_date(date), line.strip()))
+                except InvalidValue as error:
+                    problems.append(Problem(path, number, "error", str(error)))
         if tasks and problems:
             problems.sort(key=lambda problem: problem.line)  # one a line at most: the walk's order
     links: list[Link] = []

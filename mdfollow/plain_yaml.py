@@ -131,7 +131,8 @@ def _scalar(text: str | None, loader: type[Any], values: dict[str, object]) -> o
 def _resolve(text: str, loader: type[Any]) -> str:
     """PyYAML's implicit resolution of a plain scalar (`BaseResolver.resolve`)."""
     table = loader.yaml_implicit_resolvers
-    for tag, regexp in (*table.get(text[0], ()), *table.get(None, ())):
-        if regexp.match(text):
-            return str(tag)
+    for resolvers in (table.get(text[0], ()), table.get(None, ())):
+        for tag, regexp in resolvers:
+            if regexp.match(text):
+                return str(tag)
     return _STR
