@@ -146,3 +146,21 @@ def test_a_value_read_again_is_the_value_read_first(values: list[str]) -> None:
     """Values are kept between notes: the thousandth note gets what the first got."""
     for value in values:
         assert repr(plain_yaml.load(f"k: {value}\n", NoteLoader)) == libyaml(f"k: {value}\n")
+
+
+line_parts = st.text(st.sampled_from([*"aZ_09-: .@+/()#'\"[]{}!&*?|>%`,\t\\", "é", "\u00a0", "\x85"]),
+                     max_size=15)
+
+
+@given(st.one_of(line_parts, st.builds(lambda k, v: f"a{k}: {v}", line_parts, line_parts)))
+@settings(max_examples=1000)
+@example("last-contact: 2026-11-18")
+@example("a: b ")
+@example("a: b # c")
+@example("a:  b")
+@example("a: -b")
+def test_the_quick_key_line_reads_what_the_full_one_reads(line: str) -> None:
+    quick = plain_yaml._SIMPLE_LINE.fullmatch(line)
+    if quick is not None:
+        full = plain_yaml._KEY_LINE.fullmatch(line)
+        assert full is not None and full.group("key", "value") == quick.group("key", "value")
