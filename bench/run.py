@@ -33,7 +33,7 @@ from mdfollow.config import Config
 from mdfollow.contacts import Vault
 from mdfollow.links import Links
 from mdfollow.publish import export_feed
-from mdfollow.vault import load_vault
+from mdfollow.snapshot import load_vault
 
 sys.path.insert(0, str(Path(__file__).parent))
 from make_vault import make_vault

@@ -1,4 +1,5 @@
-"""The persistent index: each note's parse, keyed by path, size and mtime, in SQLite.
+"""The persistent index in SQLite: each note's parse (keyed by path, size and mtime), each
+linked contact, and what the vault as a whole looked like last time (see `snapshot`).
 
 It lives in the user's cache folder, never in the vault: vaults sit in iCloud, Dropbox and
 Syncthing folders, where a syncing SQLite file gets corrupted or duplicated. It is a cache,
@@ -18,14 +19,13 @@ import pickle
 import sqlite3
 import stat
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .contacts import Vault
-from .model import Note
+from .model import Contact, Note
 from .state import vault_id
 
 if TYPE_CHECKING:
@@ -40,12 +40,13 @@ class Exported:
     events: int
 
 
-SCHEMA = 7
+SCHEMA = 8
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
-_KEPT_TABLES = ("vaults", "states", "feeds", "exports")  # one kept value each: see `_keep`
-#: Raised when the same bytes come to parse differently (2: YAML aliases are refused),
-#: so parses kept by older code are dropped quietly, as for new spellings.
-PARSER = 2
+_KEPT_TABLES = ("snapshots", "names", "feeds", "exports")  # one kept value each: see `_keep`
+#: Raised when the same bytes come to parse differently (2: YAML aliases are refused), or a
+#: parse or contact pickles differently (3: named tuples, log dates as day numbers), so
+#: values kept by older code are dropped quietly, as for new spellings.
+PARSER = 3
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Index:
         self.warn = warn
         self.db: sqlite3.Connection | None = None
         self._damage_said = False
+        self._generation: int | None = None  # the checksum of the snapshot read or kept last
+        self.closed = False
         try:
             self.db = self._open_private(key)
         except _Unusable as error:
@@ -132,7 +135,7 @@ class Index:
             row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
             if row is None or row[0] != key:  # new code or new spellings: every parse is stale
                 with _transaction(db):
-                    for table in ("notes", *_KEPT_TABLES):
+                    for table in ("notes", "contacts", "rows", *_KEPT_TABLES):
                         db.execute(f"DELETE FROM {table}")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (key,))
             return db
@@ -172,13 +175,7 @@ class Index:
             return {}
         query = "SELECT path, size, mtime_ns, note, sum FROM notes"
         try:
-            if paths is None:
-                rows = self.db.execute(query).fetchall()
-            else:
-                ordered, rows = sorted(paths), []
-                for start in range(0, len(ordered), 500):  # SQLite limits a query's parameters
-                    chunk = ordered[start:start + 500]
-                    rows += self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
+            rows = list(self._of_paths(query, paths))
         except sqlite3.Error as error:
             self._failed(error, "read")
             return {}
@@ -208,28 +205,87 @@ class Index:
         except sqlite3.Error as error:
             self._failed(error, "update")
 
-    def vault(self, key: str) -> Vault | None:
-        """The vault built last time from exactly these notes and this config, if kept."""
-        found = self._kept("vaults", key)
-        return found if isinstance(found, Vault) else None
+    def snapshot(self) -> object:
+        """The vault as the last run left it (`snapshot.Snapshot`), if kept; what is read
+        after it (contacts, rows, names) is what was kept with it, or nothing."""
+        found, self._generation = self._kept_with_sum("snapshots", "vault")
+        return found
 
-    def store_vault(self, key: str, vault: Vault, state: object) -> None:
-        """Keep only the latest built vault: the next run with nothing changed starts there,
-        and one with a few notes changed patches it (`state`: what it was built from)."""
-        self._keep("vaults", key, vault)
-        self._keep("states", key, state)
+    def store_snapshot(self, snapshot: object, contacts: Sequence[tuple[Contact, object]], *,
+                       names: object = None) -> None:
+        """Keep the snapshot with these contacts and their rows, in one transaction. With
+        `names` (what links resolve against), every contact is given and those not given
+        are forgotten; without, only the contacts that changed are, and names stay."""
+        if self.db is None:
+            return
+        blob = pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL)
 
-    def kept_vault(self) -> tuple[Vault, object] | None:
-        """The latest kept vault, whatever its key, and what it was built from."""
+        def pickled(values: Iterable[tuple[str, object]]) -> Iterator[tuple[str, bytes, int]]:
+            for path, value in values:  # streamed: never all in memory
+                data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+                yield path, data, checksum(data)
+
+        try:
+            with _transaction(self.db):
+                if names is not None:
+                    self.db.execute("DELETE FROM contacts")
+                    self.db.execute("DELETE FROM rows")
+                    self._put("names", "vault", pickle.dumps(names, pickle.HIGHEST_PROTOCOL))
+                self.db.executemany("INSERT OR REPLACE INTO contacts VALUES (?, ?, ?)",
+                                    pickled((c.path, c) for c, _ in contacts))
+                self.db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)",
+                                    pickled((c.path, row) for c, row in contacts))
+                self._put("snapshots", "vault", blob)
+            self._generation = checksum(blob)
+        except sqlite3.Error as error:
+            self._failed(error, "update")
+
+    def contacts(self, paths: Collection[str] | None = None) -> dict[str, Contact] | None:
+        """The linked contacts kept with the snapshot: every one, or these; None when one is
+        missing or damaged (then the caller links them again)."""
+        found = self._with_snapshot("SELECT path, contact, sum FROM contacts", paths)
+        if found is None or not all(isinstance(c, Contact) for c in found.values()):
+            return None
+        return found if paths is None or found.keys() == set(paths) else None  # type: ignore[return-value]
+
+    def rows(self) -> dict[str, object] | None:
+        """Every contact's row (`listing.Row`) kept with the snapshot, in path order; None when
+        one is damaged."""
+        found = self._with_snapshot("SELECT path, row, sum FROM rows", None)
+        return dict(sorted(found.items())) if found is not None else None
+
+    def names(self) -> object:
+        """What links resolved against when the snapshot was made (`contacts.Names`)."""
+        found = self._with_snapshot("SELECT key, value, sum FROM names", None)
+        return found.get("vault") if found is not None else None
+
+    def _with_snapshot(self, query: str, paths: Collection[str] | None) -> dict[str, object] | None:
+        """(key, value, checksum) rows, unpickled one at a time (never all their bytes at
+        once), as kept with the snapshot read or kept last: None when another run kept a
+        newer snapshot meanwhile, or a value is damaged."""
         if self.db is None:
             return None
         try:
-            row = self.db.execute("SELECT vaults.key FROM vaults JOIN states USING (key)").fetchone()
+            self.db.execute("BEGIN")  # one read: the values and the snapshot they were kept with
+            try:
+                if self._kept_sum("snapshots", "vault") != self._generation or self._generation is None:
+                    return None
+                return self._unpickled(self._of_paths(query, paths))
+            finally:
+                self.db.execute("COMMIT")
         except sqlite3.Error as error:
             self._failed(error, "read")
             return None
-        vault = self.vault(row[0]) if row else None
-        return (vault, self._kept("states", row[0])) if vault is not None else None
+
+    def _unpickled(self, rows: Iterable[tuple[str, bytes, int]]) -> dict[str, object] | None:
+        found = {}
+        for key, blob, crc in rows:
+            value = _unpickle(blob) if checksum(blob) == crc else None
+            if value is None:
+                self._damaged()
+                return None
+            found[key] = value
+        return found
 
     def rendered_events(self, key: str) -> Rendered:
         """The calendar events rendered last time (see `feed.render_feed`), if kept."""
@@ -247,34 +303,61 @@ class Index:
     def store_feed(self, key: str, exported: Exported) -> None:
         self._keep("exports", key, exported)
 
-    def _kept(self, table: str, key: str) -> object:
+    def _of_paths(self, query: str, paths: Collection[str] | None) -> Iterator[Any]:
+        """The query's rows, or those `WHERE path IN paths`, a chunk at a time: SQLite limits
+        a query's parameters."""
+        assert self.db is not None
+        if paths is None:
+            yield from self.db.execute(query)
+            return
+        ordered = sorted(paths)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            yield from self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
+
+    def _kept_sum(self, table: str, key: str) -> int | None:
+        """The checksum of a kept value: which one it is, without reading it."""
         if self.db is None:
             return None
+        row = self.db.execute(f"SELECT sum FROM {table} WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _kept(self, table: str, key: str) -> object:
+        return self._kept_with_sum(table, key)[0]
+
+    def _kept_with_sum(self, table: str, key: str) -> tuple[object, int | None]:
+        """A kept value, and its checksum (which value it is)."""
+        if self.db is None:
+            return None, None
         try:
             row = self.db.execute(f"SELECT value, sum FROM {table} WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error as error:
             self._failed(error, "read")
-            return None
+            return None, None
         if row is None:
-            return None
+            return None, None
         if checksum(row[0]) != row[1]:
             self._damaged()
-            return None
-        return _unpickle(row[0])
+            return None, None
+        return _unpickle(row[0]), row[1]
 
     def _keep(self, table: str, key: str, value: object) -> None:
         """One value per table, the latest: what a run with nothing changed starts from."""
         if self.db is None:
             return
-        blob = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
         try:
             with _transaction(self.db):
-                self.db.execute(f"DELETE FROM {table}")
-                self.db.execute(f"INSERT INTO {table} VALUES (?, ?, ?)", (key, blob, checksum(blob)))
+                self._put(table, key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
         except sqlite3.Error as error:
             self._failed(error, "update")
 
+    def _put(self, table: str, key: str, blob: bytes) -> None:
+        assert self.db is not None
+        self.db.execute(f"DELETE FROM {table}")
+        self.db.execute(f"INSERT INTO {table} VALUES (?, ?, ?)", (key, blob, checksum(blob)))
+
     def close(self) -> None:
+        self.closed = True
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -287,6 +370,8 @@ def _create(db: sqlite3.Connection, key: str) -> None:
         db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE notes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
                    "note BLOB, sum INTEGER)")
+        db.execute("CREATE TABLE contacts (path TEXT PRIMARY KEY, contact BLOB, sum INTEGER)")
+        db.execute("CREATE TABLE rows (path TEXT PRIMARY KEY, row BLOB, sum INTEGER)")  # small: read apart
         for table in _KEPT_TABLES:
             db.execute(f"CREATE TABLE {table} (key TEXT PRIMARY KEY, value BLOB, sum INTEGER)")
         db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (key,))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import click
 
-from . import __version__, actions, schedule
+from . import __version__, actions, jsontext, listing, schedule
 from .actions import Change
 from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
@@ -39,7 +39,9 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval, parse_until
 from .horizon import far_dates
+from .listing import Row
 from .model import Contact, FollowUp, Kind, stale_json
+from .snapshot import Loaded, load
 from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
 from .terminal import color as use_color
 from .vault import (
@@ -47,7 +49,6 @@ from .vault import (
     feed_target,
     load_config,
     load_user_config,
-    load_vault,
     note_text,
     notes_folder,
     open_vault,
@@ -127,8 +128,15 @@ class Session:
 
     @cached_property
     def _vault(self) -> Vault:
-        return self._read(lambda root, index: _twice(
-            load_vault(root, self.config, index, self._before_parsing)))
+        return self._read(lambda root, index: _with_vault(self._load(root, index)))
+
+    def listing(self) -> dict[str, Row]:
+        """The vault's contact rows (what `due` lists from), without its contacts when
+        nothing changed; broken notes are named once on stderr."""
+        return self._read(lambda root, index: _with_rows(self._load(root, index)))
+
+    def _load(self, root: Path, index: Index | None) -> Loaded:
+        return load(root, self.config, index, self._before_parsing)
 
     def feed(self) -> Exported:
         """The calendar feed on `today`, after the feed state kept from the last one (saved)."""
@@ -138,7 +146,7 @@ class Session:
             root.resolve(), self.config, _links(self.config, root.resolve()), self.today, index,
             self._before_parsing))
 
-    def _read(self, read: Callable[[Path, Index | None], tuple[Vault, T]]) -> T:
+    def _read(self, read: Callable[[Path, Index | None], tuple[Loaded, T]]) -> T:
         """What `read` makes of the vault through its index; broken notes named once on stderr."""
         root = open_vault(self.vault_path)
         index = self.index(root)
@@ -153,9 +161,14 @@ class Session:
         return result
 
 
-def _twice(vault: Vault) -> tuple[Vault, Vault]:
-    """A vault in the (vault read, result) shape `Session._read` takes, when it is both."""
-    return vault, vault
+def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
+    """The read vault and its contacts, read while its index is open."""
+    return loaded, loaded.vault()
+
+
+def _with_rows(loaded: Loaded) -> tuple[Loaded, dict[str, Row]]:
+    """The read vault and its contact rows, read while its index is open."""
+    return loaded, loaded.rows
 
 
 def _warn(message: str) -> None:
@@ -332,24 +345,26 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     Lists promises, the current follow-up of each contact (cadence, sequence step,
     first thank-you, last try…) and birthdays, due up to today + WITHIN.
     """
-    vault = session.load()
     today = session.today
     path = _find(session, name).path if name is not None else None
-    items = schedule.filtered(schedule.due(vault.contacts, session.config, today, within),
-                              vault.contacts, tags=tags, kinds=kinds, path=path)[:limit]
+    every = session.listing()
+    rows = every if path is None else {p: row for p, row in every.items() if p == path}
+    listed = listing.due(rows, today, within, tags=tags, kinds=kinds)[:limit]
     if as_json:
-        _print_json([item.to_json(today) for item in items])
+        for part in listing.json_parts(listed, today):
+            click.echo(part, nl=False)
+        click.echo()
         return
+    items = [listing.follow_up(item) for item in listed]
     end = within.after(today)
     if not items:
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
-    who = tell_apart([(item.contact, item.path) for item in items], vault.contacts)
-    rows = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact),
-             item.title)
-            for item in items]
-    _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), rows,
+    who = tell_apart([(item.contact, item.path) for item in items], listing.names(every))
+    lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
+             for item in items]
+    _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), lines,
                  late=[item.due < today for item in items], shrink=(4, 1))
 
 
@@ -502,21 +517,7 @@ def check(session: Session, as_json: bool) -> None:
 
 
 def _print_json(items: list[dict[str, Any]]) -> None:
-    """What `json.dumps(items, indent=2)` prints, through json's C encoder.
-
-    With `indent`, json falls back to pure Python (0.9 s for 25,000 follow-ups). Every
-    listed object is flat and non-empty, so one encoding with a newline in the separator
-    lays out each object's lines; only the seams between objects, which no string can hold
-    (a newline in a string is escaped), need mending.
-    """
-    if not items:
-        click.echo("[]")
-        return
-    body = _FLAT_OBJECTS.encode(items)[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
-    click.echo(f"[\n  {{\n    {body}\n  }}\n]")
-
-
-_FLAT_OBJECTS = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "))
+    click.echo(jsontext.array(items))
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],

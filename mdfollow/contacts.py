@@ -57,7 +57,7 @@ class Linker:
         self._readings: dict[str, _Reading] = {}
         self._linked: dict[str, Contact] = {}  # contact path -> the contact, linked; path order
         self._contacts: tuple[Contact, ...] = ()
-        self._names = _Names()
+        self._names = Names()
         self._reach: dict[str, _Reach] = {}  # note -> the contacts it counts for
         self._inbound: dict[str, set[str]] = defaultdict(set)  # contact -> the notes that reach it
         # Link target (as resolved) -> the notes that name it, and the notes with a link by folder
@@ -69,6 +69,11 @@ class Linker:
     def contacts(self) -> tuple[Contact, ...]:
         """Every contact, linked, in path order."""
         return self._contacts
+
+    @property
+    def names(self) -> Names:
+        """What links resolve against: every contact's names."""
+        return self._names
 
     def update(self, changes: Mapping[str, Note | None]) -> None:
         """Take in the new state of these notes (None: the note is gone)."""
@@ -172,11 +177,24 @@ class Linker:
         return _link(base, ((self._readings[p], self._reach[p]) for p in self._inbound.get(base.path, ())))
 
 
-def patch_vault(vault: Vault, changes: Mapping[str, tuple[Note | None, Note | None]],
-                load: Callable[[set[str]], Mapping[str, Note]], config: Config) -> Vault | None:
-    """What `build_vault` makes of the notes `vault` was built from after `changes` (each
-    note's old and new state; None: absent), or None when every note must be linked again
-    (a contact renamed, come or gone).
+@dataclass(frozen=True)
+class Patch:
+    """What a few changed notes make of a vault: the contacts linked again, and the vault's
+    problems and skipped notes after them."""
+
+    contacts: dict[str, Contact]
+    problems: tuple[Problem, ...]
+    skipped: tuple[str, ...]
+
+
+def patch(names: Names, linked: Callable[[set[str]], Mapping[str, Contact]],
+          problems: tuple[Problem, ...], skipped: tuple[str, ...],
+          changes: Mapping[str, tuple[Note | None, Note | None]],
+          load: Callable[[set[str]], Mapping[str, Note]], config: Config) -> Patch | None:
+    """The contacts `changes` (each note's old and new state; None: absent) link again, from
+    a vault of which only the names of every contact, the linked contacts `linked` gives,
+    its problems and its skipped notes are known; None when every note must be linked
+    again (a contact renamed, come or gone).
 
     Only the contacts the changed notes reached or reach now are linked again, from the
     notes `load` gives: those their interactions and promises came from.
@@ -185,36 +203,37 @@ def patch_vault(vault: Vault, changes: Mapping[str, tuple[Note | None, Note | No
     new = {path: _read(note, config) for path, (_, note) in changes.items() if note is not None}
     if any(_naming(old.get(path)) != _naming(new.get(path)) for path in changes):
         return None
-    names = _Names()
-    for contact in vault.contacts:
-        names.add(contact)
-    linked = {contact.path: contact for contact in vault.contacts}
     reached = {target for r in (*old.values(), *new.values()) for target in _reach(r, names).targets}
-    touched = linked.keys() & {*changes, *reached}
-    inbound = {path: {path, *_sources(linked[path]), *new} for path in touched}
+    touched = names.paths & {*changes, *reached}
+    before = linked(touched)
+    if before.keys() != touched:
+        return None
+    inbound = {path: {path, *_sources(before[path]), *new} for path in touched}
     unchanged = {p for paths in inbound.values() for p in paths} - changes.keys()
     readings = {path: _read(note, config) for path, note in load(unchanged).items()}
     if not unchanged <= readings.keys():
         return None
     readings.update(new)
+    after = {}
     for path in touched:
         sources = [readings[p] for p in inbound[path] if p in readings]
-        linked[path] = _link(readings[path].contact,  # type: ignore[arg-type]
-                             ((r, _reach(r, names)) for r in sources))
-    return Vault(tuple(linked.values()), _patched_problems(vault, changes, new, linked, touched, readings),
-                 tuple(sorted({*(p for p in vault.skipped if p not in changes),
+        after[path] = _link(readings[path].contact,  # type: ignore[arg-type]
+                            ((r, _reach(r, names)) for r in sources))
+    return Patch(after, _patched_problems(problems, changes, new, after, readings),
+                 tuple(sorted({*(p for p in skipped if p not in changes),
                                *(p for p, r in new.items() if r.note.skipped and r.note.problems)})))
 
 
-def _patched_problems(vault: Vault, changes: Mapping[str, object], new: Mapping[str, _Reading],
-                      linked: Mapping[str, Contact], touched: set[str],
+def _patched_problems(problems: tuple[Problem, ...], changes: Mapping[str, object],
+                      new: Mapping[str, _Reading], linked: Mapping[str, Contact],
                       readings: Mapping[str, _Reading]) -> tuple[Problem, ...]:
-    """The problems of `patch_vault`'s result, in `Linker.vault`'s order."""
-    kept = [p for p in vault.problems
-            if p.path not in changes and not (p.path in touched and p.message == _NEVER_DUE)]
+    """The problems of `patch`'s result, in `Linker.vault`'s order (`linked`: the contacts
+    linked again)."""
+    kept = [p for p in problems
+            if p.path not in changes and not (p.path in linked and p.message == _NEVER_DUE)]
     found = [p for reading in new.values() for p in reading.problems]
-    never = [_never_due(linked[p], readings[p].cadence_line) for p in touched
-             if _cadence_without_start(linked[p])]
+    never = [_never_due(contact, readings[path].cadence_line) for path, contact in linked.items()
+             if _cadence_without_start(contact)]
     return tuple(sorted([*kept, *found, *never], key=_problem_order))
 
 
@@ -257,7 +276,7 @@ class _Reach(NamedTuple):
 _NOWHERE = _Reach((), ())
 
 
-def _reach(reading: _Reading, resolve: _Names) -> _Reach:
+def _reach(reading: _Reading, resolve: Names) -> _Reach:
     here = reading.note.path
     seen = tuple({p for name in reading.names for p in resolve(name) if p != here})
     owners = tuple(tuple(_owners(reading, links, resolve)) for _, links in reading.promises)
@@ -316,7 +335,7 @@ def _names_of(path: str, reading: _Reading | None) -> set[str]:
     return {_stem(path).casefold(), contact.name.casefold(), *(a.casefold() for a in contact.aliases)}
 
 
-def _owners(reading: _Reading, links: tuple[str, ...], resolve: _Names) -> set[str]:
+def _owners(reading: _Reading, links: tuple[str, ...], resolve: Names) -> set[str]:
     """Whoever a promise's task line links; in a contact note, failing that, that contact."""
     owners = {p for link in links for p in resolve(link)}
     return owners or ({reading.note.path} if reading.note.is_contact else set())
@@ -382,17 +401,18 @@ def _by_path(contacts: Sequence[Contact], name: str) -> Contact | None:
     return next((c for c in contacts if c.path.casefold() == wanted), None)
 
 
-def tell_apart(shown: Iterable[tuple[str, str]], contacts: Sequence[Contact]) -> dict[str, str]:
+def tell_apart(shown: Iterable[tuple[str, str]], contacts: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Path -> the name to show for each (name, path) shown: the name, and where another
     contact has it too, the shortest end of their folders that differs (`John Smith
-    (Work)`, `John Smith (People)`). One pass over the contacts: `due` runs it every time."""
+    (Work)`, `John Smith (People)`). `contacts`: the (name, path) of every contact; one pass
+    over them: `due` runs it every time."""
     pairs = list(shown)
     wanted = {name.casefold() for name, _ in pairs}
     groups: dict[str, list[str]] = {}
-    for contact in contacts:
-        key = contact.name.casefold()
+    for name, path in contacts:
+        key = name.casefold()
         if key in wanted:
-            groups.setdefault(key, []).append(contact.path)
+            groups.setdefault(key, []).append(path)
     result = {}
     for name, path in pairs:
         same = groups.get(name.casefold(), [])
@@ -643,36 +663,44 @@ def _never_due(contact: Contact, line: int) -> Problem:
 
 # --- the rest of the vault: interactions and promises ----------------------------------
 
-class _Names:
+class Names:
     """Wikilink target -> contact paths, the way Obsidian resolves it: path, file name, alias.
 
     Kept up to date as contacts come, go and are renamed; answers are remembered until then.
     """
 
     def __init__(self) -> None:
+        self.paths: set[str] = set()  # every contact's
         self._by_path: dict[str, list[str]] = defaultdict(list)
         self._by_stem: dict[str, list[str]] = defaultdict(list)
         self._by_name: dict[str, list[str]] = defaultdict(list)
         self._answers: dict[str, tuple[str, ...]] = {}
 
     def add(self, contact: Contact) -> None:
-        for table, key in self._keys(contact):
+        self.paths.add(contact.path)
+        for table, key in self._keys(contact.path, contact.name, contact.aliases):
             table[key].append(contact.path)
         self._answers.clear()
 
+    def __getstate__(self) -> dict[str, object]:
+        """Kept in the index without the answers remembered (they may be many)."""
+        return {**self.__dict__, "_answers": {}}
+
     def remove(self, contact: Contact) -> None:
-        for table, key in self._keys(contact):
+        self.paths.discard(contact.path)
+        for table, key in self._keys(contact.path, contact.name, contact.aliases):
             table[key].remove(contact.path)
             if not table[key]:
                 del table[key]
         self._answers.clear()
 
-    def _keys(self, contact: Contact) -> Iterator[tuple[dict[str, list[str]], str]]:
-        without_ext = contact.path[:-3] if contact.path.lower().endswith(".md") else contact.path
+    def _keys(self, path: str, name: str,
+              aliases: tuple[str, ...]) -> Iterator[tuple[dict[str, list[str]], str]]:
+        without_ext = path[:-3] if path.lower().endswith(".md") else path
         yield self._by_path, without_ext.casefold()
-        yield self._by_stem, _stem(contact.path).casefold()
-        for name in {contact.name.casefold(), *(a.casefold() for a in contact.aliases)}:
-            yield self._by_name, name
+        yield self._by_stem, _stem(path).casefold()
+        for key in {name.casefold(), *(a.casefold() for a in aliases)}:
+            yield self._by_name, key
 
     def __call__(self, target: str) -> tuple[str, ...]:
         found = self._answers.get(target)

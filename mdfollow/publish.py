@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .cache import Exported, Index
 from .config import Config
-from .contacts import Vault
 from .errors import OutputError
 from .feed_state import FeedState, load_state, read_state, save_state, state_path
 from .links import Links
 from .model import Contact
-from .vault import Progress, load_vault_keyed
+from .snapshot import Loaded, load
+from .vault import Progress
 
 if TYPE_CHECKING:
     from .feed import Made
@@ -85,14 +85,15 @@ class Publisher:
 
 
 def export_feed(vault: Path, config: Config, links: Links, today: dt.date, index: Index | None,
-                progress: Progress | None = None, clock: Clock | None = None) -> tuple[Vault, Exported]:
-    """`export`: the vault and its feed on `today`.
+                progress: Progress | None = None, clock: Clock | None = None) -> tuple[Loaded, Exported]:
+    """`export`: the vault as read and its feed on `today`.
 
     When the notes, the config and the day are those of the last export and the state is
     the one it left, the feed is the same (an export is a fixed point of its own state): it
     comes straight from the index, without even importing icalendar.
     """
-    loaded, key = load_vault_keyed(vault, config, index, progress)
+    loaded = load(vault, config, index, progress)
+    key = loaded.key
     if index is None or key is None:
         return loaded, _exported(Publisher(vault, config, links, today=today, clock=clock), loaded, index)
     kept = index.feed(_export_key(key, config, links, today, read_state(vault)))
@@ -105,13 +106,13 @@ def export_feed(vault: Path, config: Config, links: Links, today: dt.date, index
     return loaded, exported
 
 
-def _exported(publisher: Publisher, loaded: Vault, index: Index | None) -> Exported:
+def _exported(publisher: Publisher, loaded: Loaded, index: Index | None) -> Exported:
     """One feed, reusing the events the index kept rendered from the last one."""
     from .feed import RENDERER
 
     if index is not None:
         publisher.feed.rendered = index.rendered_events(RENDERER)
-    made = publisher.make(loaded.contacts)
+    made = publisher.make(loaded.vault().contacts)
     if index is not None:
         index.store_rendered_events(RENDERER, publisher.feed.rendered)
     return Exported(made.data, made.cut.warning(publisher.config) if made.cut else "", made.events)

@@ -8,11 +8,12 @@ here depends on `today`: a follow-up stays on its own due date however late it i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from typing import Protocol
 
 from .config import Config, normalize_tag
-from .fields import Interval, on_calendar
-from .model import Contact, FollowUp, Kind
+from .fields import Birthday, Interval, on_calendar
+from .model import Contact, FollowUp, Kind, Status
 
 _BREAK_UP_GAP = Interval(7, "days")
 
@@ -20,14 +21,24 @@ _BREAK_UP_GAP = Interval(7, "days")
 def follow_ups(contacts: Iterable[Contact], config: Config, today: dt.date) -> list[FollowUp]:
     """Every follow-up of every contact, sorted: earliest (most overdue) first, then name."""
     contacts = list(contacts)
-    found = [*currents(contacts, config),
-             *(f for contact in contacts for f in _promises_and_birthday(contact, today)
-               if on_calendar(f.due))]
-    return sorted(found, key=_order)
+    found = [f for contact in contacts for f in fixed(contact, config)]
+    found += [f for contact in contacts if (f := birthday(contact, today)) is not None]
+    return sorted(found, key=order)
 
 
-def _order(follow_up: FollowUp) -> tuple[dt.date, str, str, str, str]:
-    return (follow_up.due, follow_up.contact.casefold(), follow_up.path, follow_up.kind, follow_up.title)
+def order(follow_up: FollowUp) -> tuple[dt.date, str, str, str, str, str]:
+    """Earliest first, then name; a total order (two promises differ by their line), so a
+    listing made from the index's rows comes out exactly as one made from the contacts."""
+    return (follow_up.due, follow_up.contact.casefold(), follow_up.path, follow_up.kind, follow_up.title,
+            follow_up.source or "")
+
+
+def fixed(contact: Contact, config: Config) -> list[FollowUp]:
+    """The follow-ups whose dates do not depend on `today`: the current one and every open
+    promise (a promise stands whatever the status). The index keeps them as rows."""
+    found = [current(contact, config)]
+    found += [_follow_up(contact, "promise", p.due, p.text, p.source) for p in contact.promises]
+    return [f for f in found if f is not None and on_calendar(f.due)]
 
 
 def currents(contacts: Iterable[Contact], config: Config) -> list[FollowUp]:
@@ -52,14 +63,31 @@ def stale(contacts: Iterable[Contact], today: dt.date, since: Interval) -> list[
                                         c.name.casefold(), c.path))
 
 
-def _promises_and_birthday(contact: Contact, today: dt.date) -> Iterator[FollowUp]:
-    for promise in contact.promises:  # a promise stands whatever the status
-        yield _follow_up(contact, "promise", promise.due, promise.text, promise.source)
-    if contact.status != "closed" and contact.birthday is not None:
-        day = contact.birthday.next_on_or_after(today)
-        year = contact.birthday.year
-        age = f" (turns {day.year - year})" if year and day.year > year else ""
-        yield _follow_up(contact, "birthday", day, f"Birthday{age}")
+class Birthdays(Protocol):
+    """What a birthday follow-up is made of: a contact, or its row in the index."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def last_contact(self) -> dt.date | None: ...
+    @property
+    def birthday(self) -> Birthday | None: ...
+
+
+def birthday(contact: Birthdays, today: dt.date) -> FollowUp | None:
+    """The next birthday, on or after `today`, of a contact not closed."""
+    if contact.status == "closed" or contact.birthday is None:
+        return None
+    day = contact.birthday.next_on_or_after(today)
+    if not on_calendar(day):
+        return None
+    year = contact.birthday.year
+    age = f" (turns {day.year - year})" if year and day.year > year else ""
+    return FollowUp(contact.name, contact.path, "birthday", day, contact.last_contact, f"Birthday{age}")
 
 
 def current(contact: Contact, config: Config) -> FollowUp | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
-import hashlib
 import os
 import pickle
 import stat
@@ -21,9 +20,8 @@ from functools import cached_property
 from pathlib import Path
 
 from . import fileio
-from .cache import Index, fingerprint, load_note
+from .cache import Index, load_note
 from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
-from .contacts import Vault, build_vault, patch_vault
 from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
 from .model import Note, Problem
 
@@ -266,7 +264,8 @@ def note_paths(vault: Path, template_folders: Sequence[str],
                unreadable: list[Problem] | None = None) -> Iterator[str]:
     """Vault-relative POSIX paths of every note, sorted; dot-folders and templates skipped.
 
-    Folders that can't be listed are added to `unreadable`, so they are reported, not lost.
+    Folders that can't be listed, and notes whose file name is not UTF-8 (no index, feed or
+    terminal can hold it), are added to `unreadable`, so they are reported, not lost.
     """
     def report(error: OSError) -> None:
         if unreadable is not None:
@@ -280,14 +279,26 @@ def note_paths(vault: Path, template_folders: Sequence[str],
         relative = os.path.relpath(folder, root).replace(os.sep, "/")  # strings: pathlib is slow here
         prefix = "" if relative == "." else relative + "/"
         for name in sorted(files):
-            if _is_note_name(name):
+            if not _is_note_name(name):
+                continue
+            if _utf8(prefix + name):
                 yield prefix + name
+            elif unreadable is not None:
+                shown = (prefix + name).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                unreadable.append(Problem(shown, 1, "error", "the file name is not UTF-8 text; rename "
+                                                             "the file; note skipped"))
 
 
 def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
     """Whether a vault-relative path is one `note_paths` would list."""
     *folders, name = path.split("/")
-    return _is_note_name(name) and not any(_skipped_folder(f, template_folders) for f in folders)
+    return (_is_note_name(name) and _utf8(path)
+            and not any(_skipped_folder(f, template_folders) for f in folders))
+
+
+def _utf8(path: str) -> bool:
+    """A name from a file system that is not UTF-8 text comes with surrogate escapes."""
+    return path.isascii() or not any("\udc80" <= c <= "\udcff" for c in path)
 
 
 def notes_folder(vault: Path, folder: str, template_folders: Sequence[str]) -> None:
@@ -360,107 +371,12 @@ def collector_paused(*, freeze: bool = False) -> Iterator[None]:
             gc.enable()
 
 
-def load_vault(vault: Path, config: Config, index: Index | None = None,
-               progress: Progress | None = None) -> Vault:
-    """The whole vault; when no note changed since the last run, straight from the index."""
-    return _load(vault, config, index, progress)[0]
-
-
-def load_vault_keyed(vault: Path, config: Config, index: Index | None,
-                     progress: Progress | None = None) -> tuple[Vault, str | None]:
-    """The whole vault, and its key in the index (None: no index, or a note too fresh to keep),
-    for what is kept along with it (the exported feed)."""
-    return _load(vault, config, index, progress)
-
-
-@collector_paused(freeze=True)
-def _load(vault: Path, config: Config, index: Index | None,
-          progress: Progress | None) -> tuple[Vault, str | None]:
-    """The whole vault, and its key in the index (None: too fresh to be kept)."""
-    scan = _scan(vault, config)
-    key = _vault_key(scan, config) if index is not None else None
-    if index is None:
-        return _built(vault, config, scan, None, progress), None
-    cached = index.vault(key) if key is not None else None
-    if cached is not None:
-        return cached, key
-    result = _patched(vault, config, index, scan) or _built(vault, config, scan, index, progress)
-    if key is not None:
-        index.store_vault(key, result, _State.of(config, scan))
-    return result, key
-
-
-def _built(vault: Path, config: Config, scan: _Scan, index: Index | None, progress: Progress | None) -> Vault:
-    # In one expression, so the parsed notes are freed before the vault is kept.
-    return build_vault([known.note for known in _refreshed(vault, config, {}, scan, index, progress,
-                                                           whole=True).values()], config)
-
-
-PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
-
-
-@dataclass(frozen=True)
-class _State:
-    """What a kept vault was built from, to tell which notes changed since.
-
-    The notes' sizes and mtimes as one string: pickling 100,000 of them as a dict of
-    tuples would cost 20 MB for a moment, at the high-water mark of a cold read.
-    """
-
-    config: str
-    notes: str  # `_Scan.listing`
-
-    @classmethod
-    def of(cls, config: Config, scan: _Scan) -> _State:
-        return cls(repr(config), scan.listing)
-
-    def stats(self) -> dict[str, tuple[int, int]]:
-        fields = self.notes.split("\0") if self.notes else []
-        return {fields[i]: (int(fields[i + 1]), int(fields[i + 2])) for i in range(0, len(fields), 3)}
-
-
-def _patched(vault: Path, config: Config, index: Index, scan: _Scan) -> Vault | None:
-    """The kept vault with the notes changed since it was built taken in, when it can be."""
-    kept = index.kept_vault()
-    if kept is None or scan.unreadable or len(scan.stats) != len(scan.paths):
-        return None
-    old, state = kept
-    if not isinstance(state, _State) or state.config != repr(config):
-        return None
-    try:
-        stats = state.stats()
-    except (ValueError, IndexError):  # a damaged state, like any damaged cached value: build again
-        return None
-    changed = {p for p, stat in scan.stats.items() if stats.get(p) != stat}
-    changed |= stats.keys() - scan.stats.keys()
-    if not changed or len(changed) > PATCH_LIMIT:
-        return None
-    known = changed & stats.keys()
-    before = {p: load_note(e) for p, e in index.entries(known).items() if (e.size, e.mtime_ns) == stats[p]}
-    if len(before) != len(known) or None in before.values():
-        return None  # the index no longer has a note as the kept vault saw it
-    fresh = {p: Known(read_note(vault, p, config), *scan.stats[p]) for p in changed if p in scan.stats}
-    result = patch_vault(old, {p: (before.get(p), fresh[p].note if p in fresh else None) for p in changed},
-                         lambda paths: _notes(vault, config, index, scan, paths), config)
-    settled = time.time_ns() - RACY_NS
-    index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
-                 changed - fresh.keys())
-    return result
-
-
-def _notes(vault: Path, config: Config, index: Index, scan: _Scan, paths: set[str]) -> dict[str, Note]:
-    """These notes, from the index when it holds them as they are on disk."""
-    found = {p: load_note(e) for p, e in index.entries(paths).items()
-             if scan.stats.get(p) == (e.size, e.mtime_ns)}
-    return {p: found.get(p) or read_note(vault, p, config) for p in paths if p in scan.stats}
-
-
 Progress = Callable[[list[str]], Iterable[str]]
 RACY_NS = 2_000_000_000  # a note saved this recently may change again within its mtime tick
 
 
 @dataclass(frozen=True)
-class _Scan:
+class Scan:
     """Which notes there are, their stat, and the folders that could not be listed."""
 
     paths: list[str]
@@ -473,7 +389,7 @@ class _Scan:
         return "\0".join(f"{p}\0{size}\0{mtime}" for p, (size, mtime) in self.stats.items())
 
 
-def _scan(vault: Path, config: Config) -> _Scan:
+def scan_notes(vault: Path, config: Config) -> Scan:
     unreadable: list[Problem] = []
     paths = list(note_paths(vault, config.template_folders, unreadable))
     stats: dict[str, tuple[int, int]] = {}
@@ -484,16 +400,7 @@ def _scan(vault: Path, config: Config) -> _Scan:
             stats[path] = (stat.st_size, stat.st_mtime_ns)
         except OSError:
             continue  # read_note reports it
-    return _Scan(paths, stats, unreadable)
-
-
-def _vault_key(scan: _Scan, config: Config) -> str | None:
-    """What the built vault depends on; None when a note is too fresh to be trusted."""
-    now = time.time_ns()
-    if len(scan.stats) != len(scan.paths) or any(now - mtime <= RACY_NS for _, mtime in scan.stats.values()):
-        return None
-    data = "\n".join((fingerprint(config.spellings), repr(config), scan.listing, *map(str, scan.unreadable)))
-    return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
+    return Scan(paths, stats, unreadable)
 
 
 @dataclass(frozen=True)
@@ -517,7 +424,7 @@ def refresh_notes(vault: Path, config: Config, known: Mapping[str, Known],
     `progress` wraps the list of notes that must be parsed (a progress bar, say).
     """
     if paths is None:
-        return _refreshed(vault, config, known, _scan(vault, config), index, progress, whole=True)
+        return refreshed(vault, config, known, scan_notes(vault, config), index, progress, whole=True)
     result = dict(known)
     stats: dict[str, tuple[int, int]] = {}
     gone = []
@@ -530,11 +437,11 @@ def refresh_notes(vault: Path, config: Config, known: Mapping[str, Known],
             gone.append(path)
     if index is not None and gone:
         index.update([], gone)
-    fresh = _refreshed(vault, config, known, _Scan(sorted(stats), stats, []), index, progress, whole=False)
+    fresh = refreshed(vault, config, known, Scan(sorted(stats), stats, []), index, progress, whole=False)
     return {**result, **fresh}
 
 
-def _refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: _Scan,
+def refreshed(vault: Path, config: Config, known: Mapping[str, Known], scan: Scan,
                index: Index | None, progress: Progress | None, *, whole: bool) -> dict[str, Known]:
     """The notes of `scan` (`whole`: the entire vault): from `known` or, on a whole scan,
     the index when unchanged on disk; else parsed."""

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from mdfollow import schedule
 from mdfollow.config import Config
-from mdfollow.vault import load_vault, read_note
+from mdfollow.snapshot import load_vault
+from mdfollow.vault import read_note
 
 from .factories import TODAY
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,14 +21,17 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mdfollow import listing
+from mdfollow import snapshot as snapshot_module
 from mdfollow import vault as vault_module
 from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint, load_note
 from mdfollow.cli import cli
 from mdfollow.config import Config
-from mdfollow.contacts import Vault, build_vault
+from mdfollow.contacts import Linker, Vault
 from mdfollow.fields import Interval, spelling_table
 from mdfollow.model import Note
-from mdfollow.vault import load_vault, refresh_notes
+from mdfollow.snapshot import load_vault
+from mdfollow.vault import refresh_notes
 
 from .factories import write_vault
 
@@ -74,6 +78,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(root, path, config)
 
     monkeypatch.setattr(vault_module, "read_note", counting)
+    monkeypatch.setattr(snapshot_module, "read_note", counting)
     return seen
 
 
@@ -207,6 +212,7 @@ def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list
         return load_note(entry)
 
     monkeypatch.setattr(vault_module, "load_note", counting)
+    monkeypatch.setattr(snapshot_module, "load_note", counting)
     parses.clear()
     assert load(Config()) == first and (parses, unpickled) == ([], [])
     other = load(Config(default_cadence=Interval(7, "days")))  # another config: built again
@@ -217,7 +223,7 @@ def test_an_unchanged_vault_comes_whole_from_the_index(vault: Path, parses: list
     assert parses == ["People/P1.md"]
     assert changed.contacts[0].last_contact == dt.date(2026, 11, 11)
     with sqlite3.connect(default_location(vault)) as db:
-        db.execute("UPDATE vaults SET value = x'00', sum = ?", (checksum(b"\0"),))  # can't be read back
+        db.execute("UPDATE snapshots SET value = x'00', sum = ?", (checksum(b"\0"),))  # can't be read back
     assert load(Config()) == changed
 
 
@@ -268,12 +274,13 @@ def test_refreshing_known_notes_leaves_the_index_rows_alone_and_forgets_deleted_
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many notes each full build of a vault linked."""
     seen: list[int] = []
+    real = snapshot_module._Reader._linked
 
-    def counting(notes: list[Note], config: Config) -> Vault:
-        seen.append(len(notes))
-        return build_vault(notes, config)
+    def counting(self: snapshot_module._Reader) -> Linker:
+        seen.append(len(self.scan.paths))
+        return real(self)
 
-    monkeypatch.setattr(vault_module, "build_vault", counting)
+    monkeypatch.setattr(snapshot_module._Reader, "_linked", counting)
     return seen
 
 
@@ -338,9 +345,10 @@ def test_a_damaged_kept_state_means_building_again(vault: Path, builds: list[int
     db = index(vault, [])
     try:
         load_vault(vault, Config(), db)
-        damaged = vault_module._State(repr(Config()), "People/P1.md\0not a size\0?")
         with sqlite3.connect(default_location(vault)) as raw:
-            raw.execute("UPDATE states SET value = ?", (pickle.dumps(damaged),))
+            kept = pickle.loads(raw.execute("SELECT value FROM snapshots").fetchone()[0])
+            damaged = pickle.dumps(replace(kept, listing="People/P1.md\0not a size\0?"))
+            raw.execute("UPDATE snapshots SET value = ?, sum = ?", (damaged, checksum(damaged)))
         (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
         os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
         assert load_vault(vault, Config(), db) == load_vault(vault, Config())
@@ -366,12 +374,12 @@ def test_a_flipped_bit_in_a_kept_value_is_a_miss_with_one_warning(vault: Path) -
     finally:
         db.close()
     with sqlite3.connect(default_location(vault)) as raw:
-        kept = raw.execute("SELECT value FROM vaults").fetchone()[0]
-        raw.execute("UPDATE vaults SET value = ?", (flip(kept, b"People/P3.md", b"People/Q3.md"),))
+        kept = raw.execute("SELECT value FROM snapshots").fetchone()[0]
+        raw.execute("UPDATE snapshots SET value = ?", (flip(kept, b"People/P3.md", b"People/Q3.md"),))
         note = raw.execute("SELECT note FROM notes WHERE path = 'People/P4.md'").fetchone()[0]
         raw.execute("UPDATE notes SET note = ? WHERE path = 'People/P4.md'",
                     (flip(note, b"People/P4.md", b"People/Q4.md"),))
-    assert pickle.loads(flip(kept, b"People/P3.md", b"People/Q3.md")) != first  # a wrong answer, unchecked
+    assert pickle.loads(flip(kept, b"People/P3.md", b"People/Q3.md")) != pickle.loads(kept)  # unchecked
     db = index(vault, warnings)
     try:
         again = load_vault(vault, Config(), db)
@@ -527,7 +535,7 @@ def test_a_writer_holding_the_lock_neither_stalls_nor_worries_anyone(vault: Path
 def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
         steps: list[tuple[str, int, bool]], rng: random.Random) -> None:
     """Random saves (settled or just now) and deletions on disk, each followed by a run through
-    the index (kept vault, patch or build) and one without: the same vault every time."""
+    the index (snapshot, patch or build) and one without: the same rows and vault every time."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "v"
         root.mkdir()
@@ -546,6 +554,9 @@ def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
             for _ in range(rng.randrange(1, 3)):  # a second run starts from what the first kept
                 db = Index(location, fingerprint(Config().spellings), pytest.fail)
                 try:
-                    assert load_vault(root, Config(), db) == load_vault(root, Config())
+                    loaded, fresh = snapshot_module.load(root, Config(), db), load_vault(root, Config())
+                    assert loaded.rows == listing.rows(fresh.contacts, Config())
+                    assert loaded.vault() == fresh
+                    assert (loaded.problems, loaded.skipped) == (fresh.problems, fresh.skipped)
                 finally:
                     db.close()

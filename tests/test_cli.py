@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdfollow import schedule
+from mdfollow import listing
 from mdfollow.cli import _print_json, cli
 
 from .factories import write_vault
@@ -189,7 +189,7 @@ def test_a_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> N
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(schedule, "due", broken)
+    monkeypatch.setattr(listing, "due", broken)
     result = run("due")
     assert result.exit_code == 70
     assert "internal error: RuntimeError: boom" in result.stderr

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from collections.abc import Callable, Mapping
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdfollow.config import Config
-from mdfollow.contacts import Linker, build_vault, patch_vault
+from mdfollow.contacts import Linker, Names, Vault, build_vault, patch
 from mdfollow.fields import Interval
 from mdfollow.model import Interaction, Note
 from mdfollow.notes import parse_note
@@ -293,7 +294,22 @@ def test_a_contact_that_comes_later_is_found_by_links_through_its_folder() -> No
                                                                     ("Samuel", D(2026, 11, 1))]
 
 
-# --- patch_vault: the vault after a few notes changed, from the notes that matter --------
+# --- patch: the vault after a few notes changed, from the notes that matter ----------------
+
+
+def patch_vault(vault: Vault, changes: Mapping[str, tuple[Note | None, Note | None]],
+                load: Callable[[set[str]], Mapping[str, Note]], config: Config) -> Vault | None:
+    """What `build_vault` makes of the notes `vault` was built from after `changes`, through
+    `patch` (None: every note must be linked again)."""
+    linked = {contact.path: contact for contact in vault.contacts}
+    names = Names()
+    for contact in vault.contacts:
+        names.add(contact)
+    found = patch(names, lambda paths: {p: linked[p] for p in paths}, vault.problems, vault.skipped,
+                  changes, load, config)
+    if found is None:
+        return None
+    return Vault(tuple({**linked, **found.contacts}.values()), found.problems, found.skipped)
 
 
 @given(edits, edits)

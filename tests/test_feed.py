@@ -20,7 +20,7 @@ from mdfollow.feed import Feed, Made, build_feed
 from mdfollow.feed_state import FeedState, parse_state
 from mdfollow.links import Links, contact_id
 from mdfollow.notes import parse_note
-from mdfollow.vault import load_vault
+from mdfollow.snapshot import load_vault
 
 from .factories import vault
 

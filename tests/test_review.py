@@ -17,7 +17,8 @@ from mdfollow.cli import cli
 from mdfollow.errors import EditRefused, InvalidValue
 from mdfollow.model import Contact, FollowUp
 from mdfollow.review import Review, agenda_of, screen, snooze_until
-from mdfollow.vault import load_config, load_vault
+from mdfollow.snapshot import load_vault
+from mdfollow.vault import load_config
 
 from .factories import write_vault
 

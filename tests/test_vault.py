@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from mdfollow import vault as vault_module
+from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.errors import ConfigError, VaultNotFound
 from mdfollow.model import Note
+from mdfollow.snapshot import load_vault
 from mdfollow.vault import (
     is_note_path,
     load_config,
-    load_vault,
     note_paths,
     open_vault,
     read_note,
@@ -216,3 +219,17 @@ def test_notes_are_listed_folder_by_folder_and_links_to_folders_are_not_walked(t
     (tmp_path / "y.md").symlink_to(tmp_path / "b.md")
     assert list(note_paths(tmp_path, ())) == ["Z.md", "b.md", "y.md", "a/z.md", "a/b/c.md", "c/x.md",
                                               "elsewhere/far.md"]
+
+
+def test_a_note_whose_file_name_is_not_utf8_is_reported_and_the_rest_still_counts(tmp_path: Path) -> None:
+    """Such a name can't go into the index, a feed or a terminal: it was a crash of every command."""
+    write_vault(tmp_path, {"People/Jane.md": "---\ncadence: 7d\nlast-contact: 2026-01-01\n---\n"})
+    (tmp_path / "People").joinpath(os.fsdecode(b"Bad \xff name.md")).write_text("---\ncadence: 7d\n---\n")
+    assert not is_note_path(os.fsdecode(b"People/Bad \xff name.md"), ())
+    for note in (tmp_path / "People").iterdir():
+        os.utime(note, (1_600_000_000, 1_600_000_000))
+    for _ in range(2):  # the index is made, then read back
+        result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "--today", "2026-11-22", "due", "--json"])
+        assert result.exit_code == 0, result.output
+        assert [item["path"] for item in json.loads(result.stdout)] == ["People/Jane.md"]
+        assert "People/Bad \ufffd name.md:1: the file name is not UTF-8 text" in result.stderr

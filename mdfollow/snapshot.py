@@ -1,0 +1,226 @@
+"""The vault as the index last saw it, and what changed since: how a run reads the vault.
+
+The index keeps a snapshot of the whole vault (every note's size and mtime, the problems,
+a row per contact for the listings) and each linked contact apart. A run compares the
+notes' `stat` with the snapshot, then:
+
+- nothing changed: `due` and `export` answer from the snapshot alone; the contacts are
+  read back only by a command that needs them (`show`, `log`, the pages);
+- a few notes changed: only the contacts they reach are linked again (`contacts.patch`),
+  from the notes the index holds, and only those are kept anew;
+- else: every note, parsed or read back from the index, is linked again.
+
+A note saved in the last seconds may change again within its mtime's tick: while one is,
+nothing is kept but the notes' parses, and the next run takes the snapshot from before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .cache import Index, fingerprint, load_note
+from .config import Config
+from .contacts import Linker, Names, Vault, patch
+from .listing import Row, rows
+from .model import Contact, Note, Problem
+from .vault import RACY_NS, Known, Progress, Scan, collector_paused, read_note, refreshed, scan_notes
+
+PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the index keeps of the vault as a whole: what it was read from, and its
+    problems. The notes' sizes and mtimes are one string: pickling 100,000 of them as a dict
+    of tuples would cost 20 MB for a moment, at the high-water mark of a cold read."""
+
+    config: str  # repr of the config it was read with
+    listing: str  # `Scan.listing`
+    problems: tuple[Problem, ...]
+    skipped: tuple[str, ...]
+    contacts: tuple[str, ...]  # their paths, in order
+    unreadable: tuple[Problem, ...]  # folders that could not be listed, names that are not text
+
+    def stats(self) -> dict[str, tuple[int, int]]:
+        fields = self.listing.split("\0") if self.listing else []
+        return {fields[i]: (int(fields[i + 1]), int(fields[i + 2])) for i in range(0, len(fields), 3)}
+
+
+class Loaded:
+    """A vault read through its index: its problems at once; its contact rows and linked
+    contacts when asked (from memory, the index, or, if the index lost them, the notes)."""
+
+    def __init__(self, snapshot: Snapshot, key: str | None, rows: Callable[[], dict[str, Row]],
+                 vault: Callable[[], Vault]) -> None:
+        self.snapshot = snapshot
+        self.key = key  # the vault's key for what is kept along with it (the feed); None: too fresh
+        self._rows = cache(rows)
+        self._vault = cache(vault)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.snapshot.problems
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        return self.snapshot.skipped
+
+    @property
+    def rows(self) -> dict[str, Row]:
+        """Every contact's row (`listing.Row`), in path order."""
+        return self._rows()
+
+    def vault(self) -> Vault:
+        return self._vault()
+
+
+def load_vault(vault: Path, config: Config, index: Index | None = None,
+               progress: Progress | None = None) -> Vault:
+    """The whole vault, through the index when there is one."""
+    return load(vault, config, index, progress).vault()
+
+
+@collector_paused(freeze=True)
+def load(vault: Path, config: Config, index: Index | None, progress: Progress | None = None) -> Loaded:
+    """The vault brought up to date: see the module's docstring. With an index, ask the
+    result for what it needs before the index is closed."""
+    reader = _Reader(vault, config, scan_notes(vault, config), index, progress)
+    if index is None:
+        return reader.built(None)[0]
+    return reader.through(index)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """One run's reading of the vault: its notes as scanned, through the index if any."""
+
+    vault: Path
+    config: Config
+    scan: Scan
+    index: Index | None
+    progress: Progress | None
+
+    def through(self, index: Index) -> Loaded:
+        kept = index.snapshot()
+        changed = self._changed(kept) if isinstance(kept, Snapshot) else None
+        key = _key(self.scan, self.config)
+        if isinstance(kept, Snapshot) and changed is not None:
+            if not changed:
+                return Loaded(kept, key, lambda: self._rows(index, kept),
+                              lambda: self._contacts(index, kept, {}))
+            patched = self._patched(index, kept, changed)
+            if patched is not None:
+                snapshot, linked, rows = patched
+                if key is not None:
+                    index.store_snapshot(snapshot, [(c, rows[p]) for p, c in linked.items()])
+                return Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
+                              lambda: self._contacts(index, snapshot, linked))
+        result, names = self.built(key)
+        if key is not None:
+            rows = result.rows
+            index.store_snapshot(result.snapshot, [(c, rows[c.path]) for c in result.vault().contacts],
+                                 names=names)
+        return result
+
+    def built(self, key: str | None) -> tuple[Loaded, Names]:
+        """Every note (from the index where unchanged) linked again, and what links resolved
+        against."""
+        linker = self._linked()
+        vault = linker.vault()
+        snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
+                            tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable))
+        found = rows(vault.contacts, self.config)
+        return Loaded(snapshot, key, lambda: found, lambda: vault), linker.names
+
+    def _linked(self) -> Linker:
+        linker = Linker(self.config)
+        # In one expression, so the parsed notes are freed once linked.
+        linker.update({path: known.note for path, known in refreshed(
+            self.vault, self.config, {}, self.scan, self.index, self.progress, whole=True).items()})
+        return linker
+
+    def _changed(self, kept: Snapshot) -> set[str] | None:
+        """The notes added, changed or gone since the snapshot; None when it can't be told."""
+        scan = self.scan
+        if (kept.config != repr(self.config) or kept.unreadable != tuple(scan.unreadable)
+                or len(scan.stats) != len(scan.paths)):
+            return None
+        if kept.listing == scan.listing:
+            return set()
+        try:
+            stats = kept.stats()
+        except (ValueError, IndexError):  # damaged, like any damaged cached value: read again
+            return None
+        moved = {p for p, stat in scan.stats.items() if stats.get(p) != stat}
+        return moved | (stats.keys() - scan.stats.keys())
+
+    @collector_paused(freeze=True)
+    def _rows(self, index: Index, kept: Snapshot) -> dict[str, Row]:
+        """The snapshot's rows, from the index; made again if it no longer has them."""
+        assert not index.closed, "a vault's rows are read before its index is closed"
+        found = index.rows()
+        if found is None or found.keys() != set(kept.contacts):
+            return rows(self._linked().vault().contacts, self.config)
+        return found  # type: ignore[return-value]  # kept by `through` from `listing.row`
+
+    @collector_paused(freeze=True)
+    def _contacts(self, index: Index, kept: Snapshot, linked: Mapping[str, Contact]) -> Vault:
+        """The snapshot's linked contacts: `linked`, and the others from the index; linked
+        again if it no longer has them."""
+        assert not index.closed, "a vault's contacts are read before its index is closed"
+        contacts = index.contacts()
+        if contacts is None:
+            return self._linked().vault()
+        contacts.update(linked)
+        if contacts.keys() != set(kept.contacts):
+            return self._linked().vault()
+        return Vault(tuple(contacts[path] for path in kept.contacts), kept.problems, kept.skipped)
+
+    def _patched(self, index: Index, kept: Snapshot,
+                 changed: set[str]) -> tuple[Snapshot, dict[str, Contact], dict[str, Row]] | None:
+        """The snapshot with the changed notes taken in, the contacts linked again and their
+        rows; None when every note must be linked again."""
+        names = index.names() if len(changed) <= PATCH_LIMIT else None
+        if not isinstance(names, Names):
+            return None
+        stats = kept.stats()
+        known = changed & stats.keys()
+        before = {p: load_note(e) for p, e in index.entries(known).items()
+                  if (e.size, e.mtime_ns) == stats[p]}
+        if len(before) != len(known) or None in before.values():
+            return None  # the index no longer has a note as the snapshot saw it
+        scan = self.scan
+        fresh = {p: Known(read_note(self.vault, p, self.config), *scan.stats[p])
+                 for p in changed if p in scan.stats}
+        found = patch(names, lambda paths: index.contacts(paths) or {}, kept.problems, kept.skipped,
+                      {p: (before.get(p), fresh[p].note if p in fresh else None) for p in changed},
+                      lambda paths: self._notes(index, paths), self.config)
+        if found is None:
+            return None
+        settled = time.time_ns() - RACY_NS
+        index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
+                     changed - fresh.keys())
+        snapshot = Snapshot(kept.config, scan.listing, found.problems, found.skipped, kept.contacts,
+                            kept.unreadable)
+        return snapshot, found.contacts, rows(found.contacts.values(), self.config)
+
+    def _notes(self, index: Index, paths: set[str]) -> dict[str, Note]:
+        """These notes, from the index when it holds them as they are on disk."""
+        stats = self.scan.stats
+        found = {p: load_note(e) for p, e in index.entries(paths).items()
+                 if stats.get(p) == (e.size, e.mtime_ns)}
+        return {p: found.get(p) or read_note(self.vault, p, self.config) for p in paths if p in stats}
+
+
+def _key(scan: Scan, config: Config) -> str | None:
+    """What the vault's reading depends on; None when a note is too fresh to be trusted."""
+    now = time.time_ns()
+    if len(scan.stats) != len(scan.paths) or any(now - mtime <= RACY_NS for _, mtime in scan.stats.values()):
+        return None
+    data = "\n".join((fingerprint(config.spellings), repr(config), scan.listing, *map(str, scan.unreadable)))
+    return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()
