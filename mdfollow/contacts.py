@@ -23,6 +23,8 @@ from .model import Contact, Entry, Field, Interaction, Note, Problem, Promise, S
 
 T = TypeVar("T")
 _ISO_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TAG_SEPARATORS = re.compile(r"[\s,]+")
+_COUNT = re.compile(r"[0-9]{1,9}")
 _WIKILINK = re.compile(r"\[\[([^\[\]|#^]*)")
 _EPOCH = dt.date(2000, 1, 1)
 
@@ -505,9 +507,11 @@ class _Reader:
 
     def values(self, name: str) -> list[Field]:
         """The field's non-empty occurrences; two spellings of one field is a warning (once)."""
-        if name in self._values:
-            return self._values[name]
-        found = self._values[name] = [f for f in self.note.fields.get(name, ()) if not _empty(f.value)]
+        found = self._values.get(name)
+        if found is not None:
+            return found
+        fields = self.note.fields.get(name)  # most of the names asked for are not written
+        found = self._values[name] = [f for f in fields if not _empty(f.value)] if fields else []
         if len(found) > 1:
             spelled = " and ".join(f"`{f.key}` (line {f.line})" for f in found)
             rule = "the latest date counts" if name == "last-contact" else "the first counts"
@@ -547,7 +551,7 @@ def _string_list(value: object) -> tuple[str, ...]:
 
 def _read_contact(note: Note, config: Config, problems: list[Problem]) -> Contact:
     read = _Reader(note, problems)
-    tags = tuple(t.lstrip("#") for tag in read.names("tags") for t in re.split(r"[\s,]+", tag) if t)
+    tags = tuple(t.lstrip("#") for tag in read.names("tags") for t in _TAG_SEPARATORS.split(tag) if t)
     cadence, cadence_source = _cadence(read, tags, config)
     name = read.text("name") or note.stem
     return Contact(
@@ -635,7 +639,7 @@ def _count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InvalidValue(f"not a whole number: {value!r}")
     text = str(value).strip()
-    if not re.fullmatch(r"[0-9]{1,9}", text):
+    if not _COUNT.fullmatch(text):
         raise InvalidValue(f"not a whole number: {value!r}")
     return int(text)
 
