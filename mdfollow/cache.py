@@ -40,7 +40,7 @@ class Exported:
     events: int
 
 
-SCHEMA = 8
+SCHEMA = 10
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
 _KEPT_TABLES = ("snapshots", "names", "feeds", "exports")  # one kept value each: see `_keep`
 #: Raised when the same bytes come to parse differently (2: YAML aliases are refused), or a

@@ -40,7 +40,7 @@ from .errors import (
 from .fields import Interval, parse_date, parse_interval, parse_until
 from .horizon import far_dates
 from .listing import Row
-from .model import Contact, FollowUp, Kind, stale_json
+from .model import Contact, FollowUp, Kind, Problem, stale_json
 from .snapshot import Loaded, load
 from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
 from .terminal import color as use_color
@@ -94,6 +94,7 @@ class Session:
     pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
     quiet_skips: bool = field(default=False)
     show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
+    _said: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @cached_property
     def vault_path(self) -> Path:
@@ -135,6 +136,11 @@ class Session:
         nothing changed; broken notes are named once on stderr."""
         return self._read(lambda root, index: _with_rows(self._load(root, index)))
 
+    def contact(self, name: str) -> tuple[Contact, tuple[Problem, ...]]:
+        """The contact NAME means, found among the index's rows and read alone, and the
+        problems found in the vault."""
+        return self._read(lambda root, index: _with_contact(self._load(root, index), name))
+
     def _load(self, root: Path, index: Index | None) -> Loaded:
         return load(root, self.config, index, self._before_parsing)
 
@@ -157,13 +163,21 @@ class Session:
                 index.close()
         if not self.quiet_skips:
             for line in broken_notes(vault.problems, vault.skipped):
-                _warn(line)
+                if line not in self._said:  # a command may read the vault twice (NAME, then all)
+                    self._said.add(line)
+                    _warn(line)
         return result
 
 
 def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
     """The read vault and its contacts, read while its index is open."""
     return loaded, loaded.vault()
+
+
+def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, tuple[Contact, tuple[Problem, ...]]]:
+    """The read vault, and the contact NAME means read while its index is open."""
+    person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
+    return loaded, (loaded.contact(person.path), loaded.problems)
 
 
 def _with_rows(loaded: Loaded) -> tuple[Loaded, dict[str, Row]]:
@@ -180,7 +194,7 @@ pass_session = click.make_pass_decorator(Session)
 
 def _find(session: Session, name: str) -> Contact:
     """The contact NAME (a name, alias or the note's path) means; see `contacts.resolve`."""
-    return resolve(session.load(), name)
+    return session.contact(name)[0]
 
 
 def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -441,9 +455,8 @@ def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int |
 
     It is never too late to reconnect: scroll through and pick someone.
     """
-    vault = session.load()
     today = session.today
-    contacts = schedule.stale(schedule.tagged(vault.contacts, tags), today, since)[:limit]
+    contacts = schedule.stale(listing.quiet(session.listing(), tags), today, since)[:limit]
     if as_json:
         _print_json([stale_json(contact, today) for contact in contacts])
         return
@@ -1049,10 +1062,10 @@ def show(session: Session, name: str, as_json: bool) -> None:
     from .explain import explain, render
     from .vault import read_note
 
-    contact = _find(session, name)
+    contact, problems = session.contact(name)
     vault = open_vault(session.vault_path)
-    found = explain(contact, read_note(vault, contact.path, session.config), session.load().problems,
-                    session.config, session.today)
+    found = explain(contact, read_note(vault, contact.path, session.config), problems, session.config,
+                    session.today)
     if as_json:
         click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
     else:

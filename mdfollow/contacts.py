@@ -12,9 +12,9 @@ import operator
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from .config import Config, normalize_tag
 from .errors import ContactNotFound, InvalidValue
@@ -351,21 +351,35 @@ def _newest_first(interactions: list[Interaction]) -> tuple[Interaction, ...]:
     return tuple(sorted(interactions, key=lambda i: (i.date, i.source), reverse=True))
 
 
-def resolve(vault: Vault, name: str) -> Contact:
+class Named(Protocol):
+    """Whatever a person can be found by: a contact, or its row in the index."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
+def resolve(contacts: Sequence[N], problems: Iterable[Problem], skipped: Collection[str], name: str) -> N:
     """The contact NAME means, for every command that takes one (see `find_contact`); a name
-    that is only that of a note too broken to read says so."""
+    that is only that of a note too broken to read (`skipped`, its `problems`) says so."""
     try:
-        return find_contact(vault.contacts, name)
+        return find_contact(contacts, name)
     except ContactNotFound:
         key = name.strip().casefold()
-        for problem in vault.problems:
-            if problem.path in vault.skipped and key in problem.path.rsplit("/", 1)[-1].casefold():
+        for problem in problems:
+            if problem.path in skipped and key in problem.path.rsplit("/", 1)[-1].casefold():
                 raise ContactNotFound(f"{problem.path} can't be read, so it can't be changed: "
                                       f"{problem.message.removesuffix('; note skipped')}") from None
         raise
 
 
-def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
+def find_contact(contacts: Sequence[N], name: str) -> N:
     """The contact a person means by `name`: the note's path (`Work/John Smith`, `.md` or
     not), else display name, file name or alias, any case.
 
@@ -395,7 +409,7 @@ def find_contact(contacts: Sequence[Contact], name: str) -> Contact:
     raise ContactNotFound(f"no contact called {name!r}.{hint}")
 
 
-def _by_path(contacts: Sequence[Contact], name: str) -> Contact | None:
+def _by_path(contacts: Sequence[N], name: str) -> N | None:
     path = name.strip().replace("\\", "/").removeprefix("./")
     if "/" not in path and not path.casefold().endswith(".md"):
         return None
@@ -457,7 +471,7 @@ def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
     return [c for c in contacts if keys & _names(c)]
 
 
-def _names(contact: Contact) -> set[str]:
+def _names(contact: Named) -> set[str]:
     return {_name_key(n) for n in (contact.name, _stem(contact.path), *contact.aliases)}
 
 

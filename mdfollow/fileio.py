@@ -13,13 +13,12 @@ an exchange, the note is compared right before a plain rename.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
+import functools
 import os
 import re
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +92,8 @@ def _kind(mode: int) -> str:
 
 def write_temp(folder: Path, name: str, data: bytes, *, durable: bool = True) -> str:
     """A temp file in `folder` holding `data`, named after `name` and this process."""
+    import tempfile  # only a command that writes needs it
+
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}-", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -150,9 +151,13 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
+@functools.cache
 def _renameat2() -> Callable[..., int] | None:
+    """Linux's renameat2, found at the first swap (ctypes is not for a command that only reads)."""
     if sys.platform != "linux":
         return None
+    import ctypes
+
     try:
         function: Callable[..., int] | None = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     except OSError:
@@ -160,15 +165,15 @@ def _renameat2() -> Callable[..., int] | None:
     return function
 
 
-_RENAMEAT2 = _renameat2()
-
-
 def _exchange(first: str, second: str) -> bool:
     """Swap two paths atomically; False when this system or file system can't."""
-    if _RENAMEAT2 is None:
+    rename = _renameat2()
+    if rename is None:
         return False
-    if _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+    if rename(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
         return True
+    import ctypes
+
     code = ctypes.get_errno()
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False

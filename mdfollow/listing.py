@@ -22,9 +22,9 @@ from .schedule import birthday, fixed
 
 #: (kind, due as a day number, title, source, its JSON members before and after `overdue_days`)
 Item = tuple[str, int, str, str | None, str, str]
-#: (name, aliases, normalized tags, status, last contact as a day number, birthday, items)
+#: (name, aliases, normalized tags, status, last contact as a day number, birthday, items, cadence)
 Row = tuple[str, tuple[str, ...], tuple[str, ...], str, int | None, tuple[int, int, int | None] | None,
-            tuple[Item, ...]]
+            tuple[Item, ...], str | None]
 
 _GAP = '"overdue_days": 0'  # an encoded key: never inside an encoded string, where `"` is escaped
 
@@ -34,7 +34,8 @@ def row(contact: Contact, config: Config) -> Row:
     born = contact.birthday
     return (contact.name, contact.aliases, tuple(sorted({normalize_tag(t) for t in contact.tags})),
             contact.status, last, (born.month, born.day, born.year) if born else None,
-            tuple(_item(f) for f in fixed(contact, config)))
+            tuple(_item(f) for f in fixed(contact, config)),
+            str(contact.cadence) if contact.cadence else None)
 
 
 def _item(follow_up: FollowUp) -> Item:
@@ -54,8 +55,7 @@ Listed = tuple[int, str, str, str, str, str, str, int | None, str, str]
 
 def follow_up(listed: Listed) -> FollowUp:
     day, _, path, kind, title, source, name, last, *_ = listed
-    return FollowUp(name, path, _kind(kind), dt.date.fromordinal(day),
-                    dt.date.fromordinal(last) if last is not None else None, title, source or None)
+    return FollowUp(name, path, _kind(kind), dt.date.fromordinal(day), _day(last), title, source or None)
 
 
 def due(rows: Mapping[str, Row], today: dt.date, within: Interval | None = None, *,
@@ -66,7 +66,7 @@ def due(rows: Mapping[str, Row], today: dt.date, within: Interval | None = None,
     wanted_kinds = set(kinds)
     found = []
     next_birthday: dict[tuple[int, int], dt.date] = {}  # a few hundred days, for thousands of birthdays
-    for path, (name, _, row_tags, status, last, born, items) in rows.items():
+    for path, (name, _, row_tags, status, last, born, items, _) in rows.items():
         if wanted_tags and wanted_tags.isdisjoint(row_tags):
             continue
         key = name.casefold()
@@ -79,8 +79,7 @@ def due(rows: Mapping[str, Row], today: dt.date, within: Interval | None = None,
         if anniversary is None:
             anniversary = next_birthday[born[:2]] = Birthday(*born).next_on_or_after(today)
         if anniversary.toordinal() <= end:
-            day_of = dt.date.fromordinal(last) if last is not None else None
-            item = birthday(_Birthday(name, path, _status(status), day_of, Birthday(*born)), today)
+            item = birthday(_Birthday(name, path, _status(status), _day(last), Birthday(*born)), today)
             if item is not None:
                 kind, day, title, _, head, tail = _item(item)
                 found.append((day, key, path, kind, title, "", name, last, head, tail))
@@ -108,6 +107,40 @@ class _Birthday(NamedTuple):
     status: Status
     last_contact: dt.date | None
     birthday: Birthday | None
+
+
+class Quiet(NamedTuple):
+    """A row as `stale` reads a contact (`model.Heard`)."""
+
+    name: str
+    path: str
+    status: Status
+    last_contact: dt.date | None
+    cadence: str | None
+
+
+def quiet(rows: Mapping[str, Row], tags: Iterable[str] = ()) -> list[Quiet]:
+    """The rows of contacts with any of `tags` (every one when none is given), for `stale`."""
+    wanted = {normalize_tag(tag) for tag in tags}
+    return [Quiet(name, path, _status(status), _day(last), cadence)
+            for path, (name, _, row_tags, status, last, _, _, cadence) in rows.items()
+            if not wanted or not wanted.isdisjoint(row_tags)]
+
+
+def _day(number: int | None) -> dt.date | None:
+    return dt.date.fromordinal(number) if number is not None else None
+
+
+class Person(NamedTuple):
+    """A row as NAME arguments find a contact (`contacts.find_contact`)."""
+
+    path: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+def people(rows: Mapping[str, Row]) -> list[Person]:
+    return [Person(path, name, aliases) for path, (name, aliases, *_) in rows.items()]
 
 
 def names(rows: Mapping[str, Row]) -> list[tuple[str, str]]:

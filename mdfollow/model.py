@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypeVar, cast
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar, cast
 
 from .fields import Birthday, Interval
 
@@ -229,7 +229,22 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def stale_json(contact: Contact, today: dt.date) -> dict[str, Any]:
+class Heard(Protocol):
+    """What `stale` reads of a contact (or of its row in the index)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def last_contact(self) -> dt.date | None: ...
+    @property
+    def cadence(self) -> object: ...  # an Interval, or its text
+
+
+def stale_json(contact: Heard, today: dt.date) -> dict[str, Any]:
     """The stable `stale --json` object (documented in docs/commands.md and `mdfollow help json`)."""
     last = contact.last_contact
     return {

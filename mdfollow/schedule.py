@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .config import Config, normalize_tag
 from .fields import Birthday, Interval, on_calendar
-from .model import Contact, FollowUp, Kind, Status
+from .model import Contact, FollowUp, Heard, Kind, Status
 
 _BREAK_UP_GAP = Interval(7, "days")
 
@@ -54,8 +54,12 @@ def due(contacts: Iterable[Contact], config: Config, today: dt.date,
     return [f for f in follow_ups(contacts, config, today) if f.due <= end]
 
 
-def stale(contacts: Iterable[Contact], today: dt.date, since: Interval) -> list[Contact]:
-    """Contacts not closed and not heard from since: never-contacted first, then oldest."""
+H = TypeVar("H", bound=Heard)
+
+
+def stale(contacts: Iterable[H], today: dt.date, since: Interval) -> list[H]:
+    """Contacts (or their rows) not closed and not heard from since: never-contacted first,
+    then oldest."""
     cutoff = since.before(today)
     found = [c for c in contacts
              if c.status != "closed" and (c.last_contact is None or c.last_contact < cutoff)]

@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
+from typing import TypeGuard
 
 from .cache import Index, fingerprint, load_note
 from .config import Config
@@ -56,11 +57,12 @@ class Loaded:
     contacts when asked (from memory, the index, or, if the index lost them, the notes)."""
 
     def __init__(self, snapshot: Snapshot, key: str | None, rows: Callable[[], dict[str, Row]],
-                 vault: Callable[[], Vault]) -> None:
+                 vault: Callable[[], Vault], contact: Callable[[str], Contact | None] | None = None) -> None:
         self.snapshot = snapshot
         self.key = key  # the vault's key for what is kept along with it (the feed); None: too fresh
         self._rows = cache(rows)
         self._vault = cache(vault)
+        self._contact = contact
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -77,6 +79,12 @@ class Loaded:
 
     def vault(self) -> Vault:
         return self._vault()
+
+    def contact(self, path: str) -> Contact:
+        """One linked contact (of `rows`): read alone from the index when it can be, not with
+        every other one."""
+        found = self._contact(path) if self._contact is not None else None
+        return found or next(c for c in self.vault().contacts if c.path == path)
 
 
 def load_vault(vault: Path, config: Config, index: Index | None = None,
@@ -107,19 +115,20 @@ class _Reader:
 
     def through(self, index: Index) -> Loaded:
         kept = index.snapshot()
-        changed = self._changed(kept) if isinstance(kept, Snapshot) else None
+        changed = self._changed(kept) if _whole(kept) else None
         key = _key(self.scan, self.config)
-        if isinstance(kept, Snapshot) and changed is not None:
+        if _whole(kept) and changed is not None:
             if not changed:
                 return Loaded(kept, key, lambda: self._rows(index, kept),
-                              lambda: self._contacts(index, kept, {}))
+                              lambda: self._contacts(index, kept, {}), lambda path: _one(index, path))
             patched = self._patched(index, kept, changed)
             if patched is not None:
                 snapshot, linked, rows = patched
                 if key is not None:
                     index.store_snapshot(snapshot, [(c, rows[p]) for p, c in linked.items()])
                 return Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
-                              lambda: self._contacts(index, snapshot, linked))
+                              lambda: self._contacts(index, snapshot, linked),
+                              lambda path: linked.get(path) or _one(index, path))
         result, names = self.built(key)
         if key is not None:
             rows = result.rows
@@ -215,6 +224,16 @@ class _Reader:
         found = {p: load_note(e) for p, e in index.entries(paths).items()
                  if stats.get(p) == (e.size, e.mtime_ns)}
         return {p: found.get(p) or read_note(self.vault, p, self.config) for p in paths if p in stats}
+
+
+def _whole(kept: object) -> TypeGuard[Snapshot]:
+    """A snapshot with every field: one kept by other code is read like a damaged one, again."""
+    return isinstance(kept, Snapshot) and all(hasattr(kept, f.name) for f in fields(Snapshot))
+
+
+def _one(index: Index, path: str) -> Contact | None:
+    assert not index.closed, "a vault's contacts are read before its index is closed"
+    return (index.contacts({path}) or {}).get(path)
 
 
 def _key(scan: Scan, config: Config) -> str | None:

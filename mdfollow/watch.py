@@ -2,8 +2,8 @@
 
 Editors save in odd ways (in place, write-then-rename, delete and re-create, a `git pull`
 touching 500 notes), so events only say *that* something changed: after a quiet spell the
-vault is looked at again through the index, which re-reads just the notes whose size or
-mtime moved. That ends in the right state however the events arrived.
+whole vault is looked at again, and just the notes whose size or mtime moved are re-read.
+That ends in the right state however the events arrived.
 """
 
 from __future__ import annotations
@@ -76,7 +76,11 @@ class FeedBuilder:
         """
         if not self.vault.is_dir():
             raise VaultNotFound(f"the vault folder {self.vault} is gone; stopping")
-        changed = self._take_in(refresh_notes(self.vault, self.config, self._known, paths, self.index), paths)
+        # The index speeds up the first read only; after it, the watcher leaves the notes' rows
+        # as the commands' snapshot saw them, so a command run meanwhile patches its snapshot
+        # with the notes saved since instead of reading the whole vault again.
+        index = self.index if not self._known else None
+        changed = self._take_in(refresh_notes(self.vault, self.config, self._known, paths, index), paths)
         if changed or self.feed is None:
             self._write_feed(changed)
         return changed

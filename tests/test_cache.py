@@ -29,9 +29,11 @@ from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.contacts import Linker, Vault
 from mdfollow.fields import Interval, spelling_table
-from mdfollow.model import Note
+from mdfollow.links import Links
+from mdfollow.model import Contact, Note
 from mdfollow.snapshot import load_vault
 from mdfollow.vault import refresh_notes
+from mdfollow.watch import FeedBuilder
 
 from .factories import write_vault
 
@@ -341,6 +343,27 @@ def test_a_vault_is_built_again_when_the_index_moved_past_it(vault: Path, builds
         db.close()
 
 
+def test_a_command_run_while_the_watcher_runs_patches_its_snapshot(vault: Path, builds: list[int],
+                                                                  parses: list[str]) -> None:
+    """The watcher reads through the index once, then leaves the notes' rows as the command's
+    snapshot saw them: `due` after a save takes in the saved note, not the whole vault."""
+    db = index(vault, [])
+    try:
+        load_vault(vault, Config(), db)
+        watcher = FeedBuilder(vault, Config(), Links("obsidian", "v"), vault / ".mdfollow/follow-ups.ics", db,
+                              pytest.fail, today=dt.date(2026, 11, 22))
+        watcher.rebuild()
+        (vault / "People/P2.md").write_text("---\nlast-contact: 2026-11-02\n---\n", encoding="utf-8")
+        os.utime(vault / "People/P2.md", (OLD + 60, OLD + 60))
+        watcher.rebuild(["People/P2.md"])
+        parses.clear()
+        again = load_vault(vault, Config(), db)
+        assert builds == [5] and parses == ["People/P2.md"]  # patched: only the saved note read
+        assert again == load_vault(vault, Config())
+    finally:
+        db.close()
+
+
 def test_a_damaged_kept_state_means_building_again(vault: Path, builds: list[int]) -> None:
     db = index(vault, [])
     try:
@@ -560,3 +583,43 @@ def test_through_the_index_every_run_gives_what_a_fresh_read_gives(
                     assert (loaded.problems, loaded.skipped) == (fresh.problems, fresh.skipped)
                 finally:
                     db.close()
+
+
+def test_a_name_reads_one_contact_from_the_index_and_broken_notes_are_named_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_vault(tmp_path / "v", {
+        **{f"People/P{i}.md": f"---\nname: Person {i}\ncadence: 30d\nlast-contact: 2026-10-0{i}\n---\n"
+           for i in range(1, 6)},
+        "People/Broken.md": "---\ncadence: [30d\n---\n"})
+    for note in root.rglob("*.md"):
+        os.utime(note, (OLD, OLD))
+    assert CliRunner().invoke(cli, ["--vault", str(root), "due"]).exit_code == 0
+    asked: list[set[str] | None] = []
+    real = Index.contacts
+
+    def recording(self: Index, paths: set[str] | None = None) -> dict[str, Contact] | None:
+        asked.append(None if paths is None else set(paths))
+        return real(self, paths)
+
+    monkeypatch.setattr(Index, "contacts", recording)
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--today", "2026-11-22", "due", "--contact",
+                                      "person 3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [item["path"] for item in json.loads(result.stdout)] == ["People/P3.md"]
+    assert asked == [{"People/P3.md"}]  # not every contact, to find one
+    assert result.stderr.count("People/Broken.md:3") == 1  # read twice, said once
+
+
+def test_a_snapshot_kept_by_other_code_is_read_again(vault: Path, builds: list[int]) -> None:
+    """An older snapshot (a field short) is like a damaged one: built again, never a crash."""
+    db = index(vault, [])
+    try:
+        first = load_vault(vault, Config(), db)
+        with sqlite3.connect(default_location(vault)) as raw:
+            kept = pickle.loads(raw.execute("SELECT value FROM snapshots").fetchone()[0])
+            del kept.__dict__["unreadable"]
+            older = pickle.dumps(kept)
+            raw.execute("UPDATE snapshots SET value = ?, sum = ?", (older, checksum(older)))
+        assert load_vault(vault, Config(), db) == first and builds == [5, 5]
+    finally:
+        db.close()

@@ -245,7 +245,7 @@ def test_due_does_not_import_what_it_does_not_need(tmp_path: Path) -> None:
     subprocess.run(command, capture_output=True, check=True)  # builds the index
     imported = subprocess.run(command, capture_output=True, text=True, check=True).stderr
     for module in ("icalendar", "watchdog", "vobject", "yaml", "mdfollow.edit", "mdfollow.feed", "socket",
-                   "subprocess", "difflib"):
+                   "subprocess", "difflib", "ctypes", "tempfile"):
         assert f" {module}\n" not in imported, module
 
 

@@ -16,7 +16,7 @@ from mdfollow import listing, schedule
 from mdfollow.config import Config
 from mdfollow.contacts import Vault
 from mdfollow.fields import Interval
-from mdfollow.model import Kind
+from mdfollow.model import Kind, stale_json
 from mdfollow.snapshot import load_vault
 from mdfollow.vault import load_config
 
@@ -90,3 +90,17 @@ def test_a_row_is_plain_data() -> None:
 def test_names_are_every_contacts_name_and_path() -> None:
     rows = listing.rows(ODD.contacts, Config())
     assert sorted(listing.names(rows)) == sorted((c.name, c.path) for c in ODD.contacts)
+
+
+@given(st.sampled_from([(SAMPLE_VAULT, SAMPLE_CONFIG), (ODD, Config())]),
+       st.dates(D(2025, 1, 1), D(2027, 12, 31)), st.integers(0, 400),
+       st.lists(st.sampled_from(["client", "#Client", "family", "work", "nobody"]), max_size=2))
+@settings(max_examples=200, deadline=None)
+def test_rows_list_who_is_stale_as_the_contacts_do(case: tuple[Vault, Config], today: dt.date, days: int,
+                                                   tags: list[str]) -> None:
+    contacts, config = case
+    since = Interval(days, "days")
+    rows = pickle.loads(pickle.dumps(listing.rows(contacts.contacts, config)))
+    from_rows = schedule.stale(listing.quiet(rows, tags), today, since)
+    from_contacts = schedule.stale(schedule.tagged(contacts.contacts, tags), today, since)
+    assert [stale_json(c, today) for c in from_rows] == [stale_json(c, today) for c in from_contacts]

@@ -147,7 +147,7 @@ def test_a_save_made_while_the_exchange_is_undone_is_the_one_kept(tmp_path: Path
 
 def test_without_an_exchange_the_note_is_compared_just_before_the_rename(
         vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fileio, "_RENAMEAT2", None)
+    monkeypatch.setattr(fileio, "_renameat2", lambda: None)
     note = vault / "People/Jane Doe.md"
     assert run(vault, "log", "Jane Doe", "--note", "call").exit_code == 0
     assert note.read_text(encoding="utf-8").endswith("- 2026-11-22 call\n")
