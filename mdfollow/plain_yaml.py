@@ -116,11 +116,12 @@ def _scalar(text: str | None, loader: type[Any], values: dict[str, object]) -> o
         return text[1:-1]
     if text[0] == "'":
         return text[1:-1].replace("''", "'")
-    if text in values:
-        return values[text]
+    value = values.get(text, _NotPlain)  # one lookup: another thread may empty the table
+    if value is not _NotPlain:
+        return value
     tag = _resolve(text, loader)
     if tag == _STR:
-        value: object = text
+        value = text
     elif tag == _NULL:
         value = None
     elif tag in _CONSTRUCTED:

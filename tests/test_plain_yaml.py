@@ -6,6 +6,8 @@ datetime, and one key order from another.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import yaml
 from hypothesis import example, given, settings
@@ -164,3 +166,32 @@ def test_the_quick_key_line_reads_what_the_full_one_reads(line: str) -> None:
     if quick is not None:
         full = plain_yaml._KEY_LINE.fullmatch(line)
         assert full is not None and full.group("key", "value") == quick.group("key", "value")
+
+
+class _EmptiedByAnotherThread(dict[str, object]):
+    """The kept values' table, emptied by another thread (full, at the start of its note)
+    right after this one finds a value in it."""
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        if found:
+            self.clear()
+        return found
+
+    def get(self, key: str, default: object = None) -> object:
+        found = super().get(key, default)
+        if found is not default:
+            self.clear()
+        return found
+
+
+def test_values_kept_between_notes_survive_another_thread_emptying_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web server and the watcher read notes in threads, and one empties the table when
+    it is full: a value looked up just then is still read, never a KeyError."""
+    text = "last-contact: 2026-11-18\ncadence: 30\npaused: yes\nname: Jane\n"
+    table = _EmptiedByAnotherThread()
+    monkeypatch.setitem(plain_yaml._VALUES, NoteLoader, table)
+    for _ in range(3):
+        table["2026-11-18"] = dt.date(2026, 11, 18)  # read by an earlier note
+        assert repr(plain_yaml.load(text, NoteLoader)) == libyaml(text)
