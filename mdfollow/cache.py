@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .locations import index_folder
 from .model import Contact, Note
-from .state import vault_id
 
 if TYPE_CHECKING:
     from .feed import Rendered  # not imported at run time: icalendar is heavy
@@ -58,10 +58,7 @@ class Entry:
 
 def default_location(vault: Path) -> Path:
     """`$XDG_CACHE_HOME/mdfollow/<hash of the vault's absolute path>/index.sqlite`."""
-    base = os.environ.get("MDFOLLOW_CACHE_DIR")
-    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    root = Path(base) if base else Path(cache_home) / "mdfollow"
-    return root / vault_id(vault) / "index.sqlite"
+    return index_folder(vault) / "index.sqlite"
 
 
 def fingerprint(spellings: Mapping[str, str]) -> str:

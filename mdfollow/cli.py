@@ -198,21 +198,27 @@ def _find(session: Session, name: str) -> Contact:
 
 
 def _complete_name(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Contact names and aliases from the vault (through its index), for the shell."""
+    """Contact names and aliases from the vault (through its index), for the shell, when
+    `entry` could not answer from the names file alone."""
     from click.shell_completion import CompletionItem
 
     from .completion import names
+    from .locations import index_folder
+    from .name_list import keep_names
 
     given = ctx.find_root().params
     session = Session(given_vault=given.get("vault_path"), config_path=given.get("config_path"),
                       today=dt.date.today(), use_cache=not given.get("no_cache"), quiet_skips=True,
                       show_progress=False)
     try:
-        contacts = session.load().contacts
+        rows = session.listing()
     except MdfollowError:
         return []
+    if session.use_cache:  # the names list is missing or out of date: the next Tab has it
+        keep_names(index_folder(session.vault_path), session.vault_path, rows)
     bash = os.environ.get("_MDFOLLOW_COMPLETE", "").startswith("bash")
-    return [CompletionItem(value, help=help_) for value, help_ in names(contacts, incomplete, bash=bash)]
+    labels = ((row[0], row[1]) for row in rows.values())
+    return [CompletionItem(value, help=help_) for value, help_ in names(labels, incomplete, bash=bash)]
 
 
 def name_argument(func: F) -> F:
@@ -743,7 +749,7 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     config = session.config
     vault = open_vault(session.vault_path)
     file_name = note_file_name(name)
-    existing = answering_to(session.load().contacts, name, file_name[:-3])
+    existing = answering_to(listing.people(session.listing()), name, file_name[:-3])
     if existing:
         raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "
                           "nothing was written. Use another name, or `mdfollow log` that contact")

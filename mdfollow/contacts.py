@@ -465,7 +465,7 @@ def shared_names(contacts: Sequence[Contact]) -> list[Problem]:
     return problems
 
 
-def answering_to(contacts: Sequence[Contact], *names: str) -> list[Contact]:
+def answering_to(contacts: Sequence[N], *names: str) -> list[N]:
     """The contacts that any of `names` already names exactly: name, file name or alias."""
     keys = {" ".join(name.split()).casefold() for name in names}
     return [c for c in contacts if keys & _names(c)]

@@ -1,11 +1,13 @@
 """The vault as the index last saw it, and what changed since: how a run reads the vault.
 
-The index keeps a snapshot of the whole vault (every note's size and mtime, the problems,
-a row per contact for the listings) and each linked contact apart. A run compares the
-notes' `stat` with the snapshot, then:
+The index keeps a small snapshot of the whole vault (every note's size and mtime, the
+problems, the contacts' paths), and apart from it each contact's row (`listing`), each
+linked contact and the names links resolve against. A run compares the notes' `stat` with
+the snapshot, then:
 
-- nothing changed: `due` and `export` answer from the snapshot alone; the contacts are
-  read back only by a command that needs them (`show`, `log`, the pages);
+- nothing changed: `due` and `stale` list from the rows, `export` needs the snapshot alone;
+  a NAME reads its one contact, and every contact is read back only by a command that
+  needs them all (`check`, `review`, the pages);
 - a few notes changed: only the contacts they reach are linked again (`contacts.patch`),
   from the notes the index holds, and only those are kept anew;
 - else: every note, parsed or read back from the index, is linked again.
@@ -29,6 +31,7 @@ from .config import Config
 from .contacts import Linker, Names, Vault, patch
 from .listing import Row, rows
 from .model import Contact, Note, Problem
+from .name_list import keep_names
 from .vault import RACY_NS, Known, Progress, Scan, collector_paused, read_note, refreshed, scan_notes
 
 PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
@@ -117,10 +120,17 @@ class _Reader:
         kept = index.snapshot()
         changed = self._changed(kept) if _whole(kept) else None
         key = _key(self.scan, self.config)
+        if _whole(kept) and changed == set():
+            return Loaded(kept, key, lambda: self._rows(index, kept), lambda: self._contacts(index, kept, {}),
+                          lambda path: _one(index, path))
+        result = self._renewed(index, kept, changed, key)
+        keep_names(index.location.parent, self.vault, result.rows)  # for shell completion
+        return result
+
+    def _renewed(self, index: Index, kept: object, changed: set[str] | None, key: str | None) -> Loaded:
+        """The vault with the notes changed since the snapshot taken in (or every note linked
+        again), kept in the index unless a note is too fresh."""
         if _whole(kept) and changed is not None:
-            if not changed:
-                return Loaded(kept, key, lambda: self._rows(index, kept),
-                              lambda: self._contacts(index, kept, {}), lambda path: _one(index, path))
             patched = self._patched(index, kept, changed)
             if patched is not None:
                 snapshot, linked, rows = patched
@@ -139,19 +149,19 @@ class _Reader:
     def built(self, key: str | None) -> tuple[Loaded, Names]:
         """Every note (from the index where unchanged) linked again, and what links resolved
         against."""
-        linker = self._linked()
-        vault = linker.vault()
+        vault, names = self._linked()
         snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
                             tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable))
         found = rows(vault.contacts, self.config)
-        return Loaded(snapshot, key, lambda: found, lambda: vault), linker.names
+        return Loaded(snapshot, key, lambda: found, lambda: vault), names
 
-    def _linked(self) -> Linker:
+    def _linked(self) -> tuple[Vault, Names]:
+        """Every note linked; the parsed notes are freed on return, before anything else is
+        made of the vault (they are most of a cold read's memory)."""
         linker = Linker(self.config)
-        # In one expression, so the parsed notes are freed once linked.
         linker.update({path: known.note for path, known in refreshed(
             self.vault, self.config, {}, self.scan, self.index, self.progress, whole=True).items()})
-        return linker
+        return linker.vault(), linker.names
 
     def _changed(self, kept: Snapshot) -> set[str] | None:
         """The notes added, changed or gone since the snapshot; None when it can't be told."""
@@ -174,7 +184,7 @@ class _Reader:
         assert not index.closed, "a vault's rows are read before its index is closed"
         found = index.rows()
         if found is None or found.keys() != set(kept.contacts):
-            return rows(self._linked().vault().contacts, self.config)
+            return rows(self._linked()[0].contacts, self.config)
         return found  # type: ignore[return-value]  # kept by `through` from `listing.row`
 
     @collector_paused(freeze=True)
@@ -184,10 +194,10 @@ class _Reader:
         assert not index.closed, "a vault's contacts are read before its index is closed"
         contacts = index.contacts()
         if contacts is None:
-            return self._linked().vault()
+            return self._linked()[0]
         contacts.update(linked)
         if contacts.keys() != set(kept.contacts):
-            return self._linked().vault()
+            return self._linked()[0]
         return Vault(tuple(contacts[path] for path in kept.contacts), kept.problems, kept.skipped)
 
     def _patched(self, index: Index, kept: Snapshot,

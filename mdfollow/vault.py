@@ -23,9 +23,9 @@ from . import fileio
 from .cache import Index, load_note
 from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
+from .locations import CONFIG_NAME, find_vault, user_config_path
 from .model import Note, Problem
 
-CONFIG_NAME = ".mdfollow.toml"
 CONFIG_LIMIT = 1024 * 1024  # bytes: a config is a few lines
 STATE_FOLDER = ".mdfollow"  # what belongs to the vault but not to git: the feed, later the token
 
@@ -217,22 +217,6 @@ def choose_vault(given: Path | None, here: Path, user: UserConfig) -> Path:
     raise VaultNotFound(f"{here} is not in a vault (no .obsidian/ or {CONFIG_NAME} here or above): "
                         "give --vault PATH, set MDFOLLOW_VAULT, or put vault = \"~/Notes\" in "
                         f"{user_config_path()}")
-
-
-def find_vault(here: Path) -> Path | None:
-    """`here` or its nearest parent holding `.obsidian/` or `.mdfollow.toml`: only a folder
-    that says it is a vault is read without being named (never a whole home or disk)."""
-    for folder in (here, *here.parents):
-        if (folder / ".obsidian").is_dir() or (folder / CONFIG_NAME).is_file():
-            return folder
-    return None
-
-
-def user_config_path() -> Path:
-    """`$XDG_CONFIG_HOME/mdfollow/config.toml` (`~/.config/…` when unset or not absolute)."""
-    base = os.environ.get("XDG_CONFIG_HOME", "")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
-    return root / "mdfollow" / "config.toml"
 
 
 def load_user_config() -> UserConfig:

@@ -27,7 +27,7 @@ from mdfollow import vault as vault_module
 from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint, load_note
 from mdfollow.cli import cli
 from mdfollow.config import Config
-from mdfollow.contacts import Linker, Vault
+from mdfollow.contacts import Names, Vault
 from mdfollow.fields import Interval, spelling_table
 from mdfollow.links import Links
 from mdfollow.model import Contact, Note
@@ -278,7 +278,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     real = snapshot_module._Reader._linked
 
-    def counting(self: snapshot_module._Reader) -> Linker:
+    def counting(self: snapshot_module._Reader) -> tuple[Vault, Names]:
         seen.append(len(self.scan.paths))
         return real(self)
 

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import sysconfig
+import time
 from pathlib import Path
 
 import pexpect
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mdfollow.completion import names
+from mdfollow.completion import Labels, names
+from mdfollow.locations import index_folder
+from mdfollow.name_list import NAMES
 
 from .factories import vault
 
 SAMPLE = Path(__file__).parent.parent / "sample-vault"
-PEOPLE = vault({
+PEOPLE = [(contact.name, contact.aliases) for contact in vault({
     "People/Jane Doe.md": "---\naliases: [Jane, JD]\ncadence: 30d\n---\n",
     "People/Jo.md": "---\nname: Jo O'Brien (ACME)\ncadence: 30d\n---\n",
     "People/Sam.md": "---\nname: Sam Lee\naliases: jane-friend\ncadence: 30d\n---\n",
-}).contacts
+}).contacts]
 
 
 def test_names_and_aliases_that_start_with_what_was_typed_in_any_case() -> None:
@@ -28,6 +34,14 @@ def test_names_and_aliases_that_start_with_what_was_typed_in_any_case() -> None:
     assert [label for label, _ in names(PEOPLE, "")] == ["Jane", "Jane Doe", "jane-friend", "JD",
                                                           "Jo O'Brien (ACME)", "Sam Lee"]
     assert names(PEOPLE, "x") == []
+
+
+@given(st.permutations([("Jane Doe", ("Jane", "JD")), ("Jane", ()), ("Jan Roe", ("JD", "jr")),
+                         ("Ann", ("jr",))]), st.sampled_from(["", "j", "ja", "jd", "x"]))
+def test_the_candidates_do_not_depend_on_the_order_of_the_contacts(people: list[Labels], typed: str) -> None:
+    assert names(people, typed) == names(sorted(people), typed)
+    assert dict(names(people, "j")) == {"Jan Roe": None, "Jane": None, "Jane Doe": None, "JD": "Jan Roe",
+                                        "jr": "Ann"}  # a name before an alias; the first name
 
 
 def test_bash_gets_words_it_can_insert_as_they_are() -> None:
@@ -78,3 +92,43 @@ def test_bash_completes_names_with_spaces_and_quotes_and_runs_them(tmp_path: Pat
     shell.expect_exact("$ ")
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
+
+
+def imported(trace: str) -> set[str]:
+    """The modules a process imported, from its `PYTHONPROFILEIMPORTTIME` lines on stderr."""
+    return {line.rsplit("|", 1)[1].strip() for line in trace.splitlines() if line.startswith("import time:")}
+
+
+def test_the_command_answers_a_tab_without_loading_the_cli_and_as_the_cli_would(tmp_path: Path) -> None:
+    root = Path(shutil.copytree(SAMPLE, tmp_path / "vault"))
+    jo = "---\nname: Jo O'Brien (ACME)\naliases: [\"J: O\"]\ncadence: 30d\n---\n"
+    (root / "People" / "Jo.md").write_text(jo, encoding="utf-8")
+    day_ago = time.time() - 86400  # notes and folders as they are after a day: all is kept
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (day_ago, day_ago))
+    env = {**mdfollow_on_path(), "MDFOLLOW_VAULT": str(root), "PYTHONPROFILEIMPORTTIME": "1"}
+    script = Path(str(shutil.which("mdfollow", path=env["PATH"])))
+    assert "mdfollow.entry" in script.read_text(encoding="utf-8", errors="replace"), (
+        "the installed mdfollow script is an older one: pip install -e . again")
+    subprocess.run(["mdfollow", "due"], env=env, cwd=tmp_path, capture_output=True, check=True)
+    names = index_folder(root) / NAMES
+    assert stat.S_IMODE(names.stat().st_mode) == 0o600
+
+    def complete(shell: str, words: str, cword: str) -> tuple[bytes, set[str]]:
+        done = subprocess.run(["mdfollow"], env={**env, "_MDFOLLOW_COMPLETE": f"{shell}_complete",
+                                                 "COMP_WORDS": words, "COMP_CWORD": cword},
+                              cwd=tmp_path, capture_output=True, check=True)
+        return done.stdout, imported(done.stderr.decode())
+
+    for shell, words, cword in [("bash", "mdfollow log ", "2"), ("bash", "mdfollow show 'jo o", "2"),
+                                ("zsh", "mdfollow due --contact j", "3"), ("zsh", "mdfollow -q draft ", "3"),
+                                ("fish", "mdfollow log --no-reply j", "j"), ("fish", "mdfollow edit ", "")]:
+        quick, modules = complete(shell, words, cword)
+        assert "mdfollow.entry" in modules and not {"click", "yaml", "sqlite3", "mdfollow.cli"} & modules
+        names.rename(names.with_suffix(".off"))  # without it, the CLI answers
+        try:
+            slow, modules = complete(shell, words, cword)
+        finally:
+            names.with_suffix(".off").rename(names)
+        assert {"click", "mdfollow.cli"} <= modules
+        assert quick == slow != b"\n", (shell, words)

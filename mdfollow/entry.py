@@ -1,0 +1,80 @@
+"""The installed `mdfollow` command: a shell's Tab on a NAME is answered here, from the
+names kept beside the index; everything else runs the CLI.
+
+Importing the CLI (click, YAML, SQLite and the core) takes longer than a Tab may, so this
+module and what it imports stay light: os, pathlib, shlex, json, and tomllib when the
+vault is named in the user config. Whenever it can't answer as the CLI would (no names
+list, or one older than a folder of contacts; an option it doesn't know; no vault), the
+CLI answers, exactly as before.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from .completion import names, reply, request
+from .locations import find_vault, index_folder, user_config_path
+from .name_list import read_names
+
+#: click's completion variable for a program called `mdfollow`.
+COMPLETE_VAR = "_MDFOLLOW_COMPLETE"
+
+
+def main() -> None:
+    answer = _quick_answer(sys.argv[0], os.environ)
+    if answer is None:
+        from .cli import cli
+
+        cli()
+    else:
+        sys.stdout.buffer.write(answer)
+        sys.stdout.flush()
+
+
+def _quick_answer(program: str, environ: Mapping[str, str]) -> bytes | None:
+    instruction = environ.get(COMPLETE_VAR)
+    if not instruction or Path(program).name != "mdfollow":  # click names the variable after it
+        return None
+    try:
+        return complete_name(instruction, environ, Path.cwd())
+    except Exception:  # anything unforeseen: the CLI answers, as it always did
+        return None
+
+
+def complete_name(instruction: str, environ: Mapping[str, str], here: Path) -> bytes | None:
+    """What click's completion prints for this request, when it is a NAME this can answer
+    from the names file; None otherwise."""
+    wanted = request(instruction, environ)
+    if wanted is None:
+        return None
+    given = wanted.vault if wanted.vault is not None else environ.get("MDFOLLOW_VAULT") or None
+    vault = _vault(given, here, environ)
+    people = read_names(index_folder(vault, environ), vault) if vault is not None else None
+    if people is None:
+        return None
+    return (reply(wanted.shell, names(people, wanted.typed, bash=wanted.shell == "bash")) + "\n").encode()
+
+
+def _vault(given: str | None, here: Path, environ: Mapping[str, str]) -> Path | None:
+    """The vault the CLI would read (`vault.choose_vault`), when it is a folder."""
+    if given == "":
+        return None  # left to click's reading of an empty path
+    path = Path(given) if given is not None else find_vault(here) or _user_vault(environ)
+    return path if path is not None and path.is_dir() else None
+
+
+def _user_vault(environ: Mapping[str, str]) -> Path | None:
+    """The user config's `vault`, if it has a usable one."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        text = user_config_path(environ).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return None
+    vault = tomllib.loads(text).get("vault")
+    return Path(vault).expanduser() if isinstance(vault, str) and vault.strip() else None
