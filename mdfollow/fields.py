@@ -91,6 +91,7 @@ _WORDS = {
 }
 _DAYS_PER = {"days": 1, "weeks": 7, "months": 31, "years": 366}
 _INTERVAL = re.compile(r"(?:every\s+)?(?P<count>[+-]?\d+)?\s*(?P<unit>[a-z]+)")
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
 @dataclass(frozen=True, order=True)
@@ -152,7 +153,7 @@ def parse_interval(value: object, *, allow_zero: bool = False) -> Interval:
     text = value.strip().casefold()
     if text in _WORDS:
         return Interval(*_WORDS[text])
-    if re.fullmatch(r"[+-]?\d+", text):
+    if _WHOLE_NUMBER.fullmatch(text):
         return _checked(int(text), "days", value, allow_zero)
     match = _INTERVAL.fullmatch(text)
     if not match or match["unit"] not in _UNITS:
@@ -232,10 +233,13 @@ class Birthday:
         return dt.date.max  # past the last anniversary the calendar can hold
 
 
+_MONTH_DAY = re.compile(r"(?:--)?(\d{2})-(\d{2})")
+
+
 def parse_birthday(value: object) -> Birthday:
     """A full date, or `MM-DD` / `--MM-DD` when the year is unknown."""
     if isinstance(value, str):
-        match = re.fullmatch(r"(?:--)?(\d{2})-(\d{2})", value.strip())
+        match = _MONTH_DAY.fullmatch(value.strip())
         if match:
             month, day = int(match[1]), int(match[2])
             _calendar_date(2000, month, day, value.strip())  # 2000 is a leap year: Feb 29 is fine

@@ -1,13 +1,17 @@
 """The values that flow through the core: notes -> contacts -> follow-ups.
 
 All frozen: the core computes, it never mutates; the shell (vault, CLI) does the I/O.
+A note's parts are named tuples: a vault has hundreds of thousands of them, made, pickled
+into the index and read back on every cold run, and a tuple costs half a dataclass there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar, cast
 
 from .fields import Birthday, Interval
 
@@ -34,8 +38,7 @@ class Problem:
                 "message": self.message}
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One front-matter key as the note spells it, its YAML value and its line."""
 
     key: str
@@ -43,8 +46,7 @@ class Field:
     line: int
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     """A Markdown task line; `date` is its due, else scheduled, else start date."""
 
     line: int
@@ -54,8 +56,7 @@ class Task:
     links: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A dated line of the note's own log: `- 2026-11-18 coffee`, `## 2026-11-18`."""
 
     line: int
@@ -63,8 +64,7 @@ class Entry:
     text: str
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A `[[wikilink]]` that counts as contact (not inside an open or cancelled task)."""
 
     target: str
@@ -92,6 +92,37 @@ class Note:
         name = self.path.rsplit("/", 1)[-1]
         return name[:-3] if name.lower().endswith(".md") else name
 
+    def __reduce__(self) -> tuple[Callable[..., Note], tuple[object, ...]]:
+        """Pickled with its parts as plain tuples and its log's dates as day numbers: pickle
+        handles those in C, while each named tuple or date costs a Python-level call (a µs
+        a date; the index keeps every note, and an address book's notes hold 200,000)."""
+        fields = {name: tuple(map(tuple, found)) for name, found in self.fields.items()}
+        entries = tuple([(line, date.toordinal(), text) for line, date, text in self.entries])
+        return _note, (self.path, fields, entries, tuple(map(tuple, self.links)),
+                       tuple(map(tuple, self.tasks)), self.problems, self.is_contact, self.skipped)
+
+
+def _note(path: str, fields: dict[str, tuple[tuple[Any, ...], ...]],
+          entries: tuple[tuple[int, int, str], ...], links: tuple[tuple[Any, ...], ...],
+          tasks: tuple[tuple[Any, ...], ...],
+          problems: tuple[Problem, ...], is_contact: bool, skipped: bool) -> Note:
+    """A pickled note back, its parts named again without a Python call each."""
+    return Note(path, {name: tuple(map(_FIELD, found)) for name, found in fields.items()},
+                tuple([_ENTRY((line, _DAY(day), text)) for line, day, text in entries]),
+                tuple(map(_LINK, links)), tuple(map(_TASK, tasks)), problems, is_contact, skipped)
+
+
+_Part = TypeVar("_Part", Field, Entry, Link, Task, "Interaction")
+
+
+def _named(kind: type[_Part]) -> Callable[[tuple[Any, ...]], _Part]:
+    """`kind._make` without its Python frame: `tuple.__new__` straight from `map`."""
+    return cast(Callable[[tuple[Any, ...]], _Part], functools.partial(tuple.__new__, kind))
+
+
+_FIELD, _ENTRY, _LINK, _TASK = _named(Field), _named(Entry), _named(Link), _named(Task)
+_DAY = dt.date.fromordinal
+
 
 @dataclass(frozen=True)
 class Promise:
@@ -105,9 +136,11 @@ class Promise:
         return hash(self.source)
 
 
-@dataclass(frozen=True)
-class Interaction:
-    """A dated trace of contact: a line of the person's log, or a note that links them."""
+class Interaction(NamedTuple):
+    """A dated trace of contact: a line of the person's log, or a note that links them.
+
+    A named tuple, as a note's parts are: a contact keeps one for every line of its log.
+    """
 
     date: dt.date
     text: str
@@ -141,6 +174,26 @@ class Contact:
     interactions: tuple[Interaction, ...] = ()  # newest first
     company: str | None = None
     met_at: str | None = None  # where you met
+
+    def __reduce__(self) -> tuple[Callable[..., Contact], tuple[object, ...]]:
+        """Pickled with its interactions as plain tuples, their dates as day numbers (see
+        `Note.__reduce__`): the index keeps every contact, with every line of its log."""
+        state = dict(self.__dict__)
+        state["interactions"] = tuple([(date.toordinal(), text, source)
+                                       for date, text, source in self.interactions])
+        return _contact, (state,)
+
+
+def _contact(state: dict[str, Any]) -> Contact:
+    """A pickled contact back, as pickle would make it (a frozen dataclass's fields set directly)."""
+    state["interactions"] = tuple([_INTERACTION((_DAY(day), text, source))
+                                   for day, text, source in state["interactions"]])
+    contact = object.__new__(Contact)
+    contact.__dict__.update(state)
+    return contact
+
+
+_INTERACTION = _named(Interaction)
 
 
 @dataclass(frozen=True)

@@ -69,10 +69,7 @@ _CLOSE_LINE = re.compile(rf"^{CLOSE_FENCE.pattern}$", re.MULTILINE)  # the same 
 TOP_KEY = re.compile(r"""(?P<q>["']?)(?P<key>[^\s#"'{}\[\],&*!|>%@`?-][^:]*?)(?P=q)[ \t]*:(?=\s|$)""")
 _ANY_KEY = re.compile(r"""[ \t]*(?:-[ \t]+)?["']?(?P<key>[^:"'#{}\[\]]+?)["']?[ \t]*:""")
 _LIST_OR_HEADING = frozenset("-*+#")
-# What makes a body line worth reading, found without visiting every line (see below).
-_FIRST_LIST_ITEM = re.compile(r"[^\S\n]*[-*+#]")
-_LIST_ITEM = re.compile(r"\n[^\S\n]*[-*+#]")
-_LINK_OPEN = re.compile(r"\[\[")
+# What makes a body walked line by line (see `_scan_body`).
 _FENCE_OR_COMMENT = re.compile(r"```|~~~|%%")
 _ANY_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _TASK = re.compile(r"[ \t]*[-*+][ \t]+\[(?P<status>[^\]])\][ \t]?(?P<text>.*)")
@@ -80,6 +77,13 @@ _DATE_WORD = r"(?:\*\*|\[\[)?(?P<date>\d{4}-\d{2}-\d{2})(?:\*\*|\]\])?(?=$|[\s:,
 _LOG_ITEM = re.compile(r"[ \t]*[-*+][ \t]+(?:\[[xX]\][ \t]+)?" + _DATE_WORD)
 _HEADING = re.compile(r"#{1,6}[ \t]+" + _DATE_WORD)
 _LINK = re.compile(r"!?\[\[(?P<target>[^\[\]|#^]*)(?:[#^][^\[\]|]*)?(?:\|(?P<label>[^\[\]]*))?\]\]")
+# Tasks and log lines, found in a body that starts with a line break: each match is a whole line.
+_TASK_LINE = re.compile(r"\n[ \t]*[-*+][ \t]+\[(?P<status>[^\]\n])\][ \t]?(?P<text>[^\n]*)")
+_EVERY_LINE = re.compile(r"\n(?:(?P<line>(?:[ \t]*[-*+][ \t]+(?:\[[xX]\][ \t]+)?|#{1,6}[ \t]+)"
+                         + _DATE_WORD + r"[^\n]*)|[^\n]*)")  # a log line, or any other line
+#: A link within one line, found by its `[[` (an embed's `!` changes nothing that is kept).
+_LINK_IN_TEXT = re.compile(r"\[\[(?P<target>[^\[\]|#^\n]*)(?:[#^][^\[\]|\n]*)?"
+                           r"(?:\|(?P<label>[^\[\]\n]*))?\]\]")
 _DUE_MARKERS = tuple(
     # (Tasks emoji and the value after it, Dataview name), in the order a date is chosen
     (re.compile(emoji + r"[ \t]*(\S*)"), name)
@@ -118,12 +122,13 @@ def parse_note(path: str, text: str, spellings: Mapping[str, str]) -> Note:
     fields: dict[str, tuple[Field, ...]] = {}
     unknown: list[Field] = []
     if front is not None:
-        loaded, yaml_problem = _load_yaml(path, front)
+        loaded, key_lines, yaml_problem = _load_yaml(path, front)
         if yaml_problem is not None:
             if _mentions_follow_up_key(front.text, spellings):
                 return _skipped(path, (yaml_problem,))
         elif isinstance(loaded, dict):
-            fields, unknown = _fields(front, loaded, spellings)
+            fields, unknown = _fields(front, loaded, spellings,
+                                     _key_lines(front) if key_lines is None else key_lines)
         elif loaded is not None and _mentions_follow_up_key(front.text, spellings):
             problems.append(Problem(path, front.first_line, "warning",
                                     "front matter is not a mapping of `key: value` lines; not read"))
@@ -161,23 +166,28 @@ def _find_front_matter(
     return None, []
 
 
-def _load_yaml(path: str, front: _FrontMatter) -> tuple[object, Problem | None]:
+def _load_yaml(path: str, front: _FrontMatter) -> tuple[object, dict[str, int] | None, Problem | None]:
+    """The front matter's value, the line of each key when the plain reading knows them
+    (else None), or what is wrong with it."""
     if len(front.text) > FRONT_MATTER_LIMIT:
-        return None, Problem(path, front.first_line, "error",
-                             f"front matter larger than {FRONT_MATTER_LIMIT // 1024} KB; note skipped")
+        return None, None, Problem(path, front.first_line, "error",
+                                   f"front matter larger than {FRONT_MATTER_LIMIT // 1024} KB; note skipped")
     try:  # the plain reading builds values with libyaml's constructors, so it fails as they do
-        plain = plain_yaml.load(front.text, NoteLoader)
-        return (plain, None) if plain is not None else (_YAML.load(front.text, Loader=NoteLoader), None)
+        keys: list[tuple[str, int]] = []
+        plain = plain_yaml.load(front.text, NoteLoader, keys)
+        if plain is not None:
+            return plain, plain_key_lines(front.first_line, keys), None
+        return _YAML.load(front.text, Loader=NoteLoader), None, None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = front.first_line + (mark.line if mark else 0)
         what = error.problem or error.context or "invalid YAML"
         if "{{" in front.text:
             what += " (an unrendered template placeholder like {{date}}? quote it)"
-        return None, Problem(path, line, "error", f"broken YAML: {what}; note skipped")
+        return None, None, Problem(path, line, "error", f"broken YAML: {what}; note skipped")
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
-        return None, Problem(path, front.first_line, "error",
-                             f"broken YAML: {error}; note skipped")
+        return None, None, Problem(path, front.first_line, "error",
+                                   f"broken YAML: {error}; note skipped")
 
 
 def _mentions_follow_up_key(text: str, spellings: Mapping[str, str]) -> bool:
@@ -190,10 +200,9 @@ def _mentions_follow_up_key(text: str, spellings: Mapping[str, str]) -> bool:
 
 
 def _fields(
-    front: _FrontMatter, loaded: dict[object, object], spellings: Mapping[str, str]
+    front: _FrontMatter, loaded: dict[object, object], spellings: Mapping[str, str], key_lines: dict[str, int]
 ) -> tuple[dict[str, tuple[Field, ...]], list[Field]]:
     """The fields mdfollow reads, by canonical name, and the keys it does not know."""
-    key_lines = _key_lines(front)
     fields: dict[str, list[Field]] = {}
     unknown: list[Field] = []
     for key, value in loaded.items():
@@ -209,7 +218,7 @@ def _fields(
 
 
 def _misspellings(path: str, unknown: list[Field], spellings: Mapping[str, str]) -> list[Problem]:
-    known = tuple(sorted(k for k, canonical in spellings.items() if canonical in FOLLOW_UP_FIELDS))
+    known = _follow_up_spellings(spellings)
     problems = []
     for field in unknown:
         close = _close_match(normalize_key(field.key), known)
@@ -219,12 +228,37 @@ def _misspellings(path: str, unknown: list[Field], spellings: Mapping[str, str])
     return problems
 
 
+def _follow_up_spellings(spellings: Mapping[str, str]) -> tuple[str, ...]:
+    """The spellings of follow-up fields, sorted: worked out again only for another table
+    than the last (every note of a vault is read with the same one)."""
+    last, known = _FOLLOW_UP_SPELLINGS[-1]
+    if last != spellings:
+        known = tuple(sorted(k for k, canonical in spellings.items() if canonical in FOLLOW_UP_FIELDS))
+        _FOLLOW_UP_SPELLINGS[-1] = (dict(spellings), known)
+    return known
+
+
+_FOLLOW_UP_SPELLINGS: list[tuple[dict[str, str], tuple[str, ...]]] = [({}, ())]
+
+
 def _key_lines(front: _FrontMatter) -> dict[str, int]:
+    """The line of each top-level key, the first time it is written (TOP_KEY reads it)."""
     lines: dict[str, int] = {}
     for offset, line in enumerate(front.text.split("\n")):
         match = TOP_KEY.match(line)
         if match:
             lines.setdefault(match["key"].strip(), front.first_line + offset)
+    return lines
+
+
+def plain_key_lines(first_line: int, keys: list[tuple[str, int]]) -> dict[str, int]:
+    """`_key_lines` of front matter the plain reading took, from its keys as written and
+    their lines' indexes, without a regex a line: TOP_KEY reads such a key whole, unless it
+    starts with `-` or a space of any kind, or holds a colon (then it reads none)."""
+    lines: dict[str, int] = {}
+    for key, offset in keys:
+        if key[0] != "-" and not key[0].isspace() and ":" not in key:
+            lines.setdefault(key.strip(), first_line + offset)
     return lines
 
 
@@ -242,12 +276,25 @@ def _close_match(key: str, known: tuple[str, ...]) -> str | None:
 def _scan_body(
     path: str, text: str, start: int, first_line: int, is_contact: bool
 ) -> tuple[tuple[Entry, ...], tuple[Link, ...], tuple[Task, ...], tuple[Problem, ...]]:
-    """Log entries, counting links, tasks; problems only where they concern a person."""
+    """Log entries, counting links, tasks; problems only where they concern a person.
+
+    A body with code fences or `%%` comments is walked line by line to skip those; any
+    other is read by a few regex scans over its text, not a Python loop over its lines.
+    """
+    if ("`" in text or "~" in text or "%" in text) and _FENCE_OR_COMMENT.search(text, start):
+        return _walk_lines(path, _prose_lines(text[start:].split("\n"), first_line), is_contact)
+    return _scan_text(path, "\n" + text[start:], first_line, is_contact)
+
+
+def _walk_lines(
+    path: str, lines: Iterator[tuple[int, str]], is_contact: bool
+) -> tuple[tuple[Entry, ...], tuple[Link, ...], tuple[Task, ...], tuple[Problem, ...]]:
+    """`_scan_body` one line at a time: the reading `_scan_text` must agree with."""
     entries: list[Entry] = []
     links: list[Link] = []
     tasks: list[Task] = []
     problems: list[Problem] = []
-    for number, line in _candidate_lines(text, start, first_line):
+    for number, line in lines:
         head = line.lstrip()[:1]
         if head not in _LIST_OR_HEADING:
             if "[[" in line:
@@ -272,6 +319,53 @@ def _scan_body(
     return tuple(entries), tuple(links), tuple(tasks), tuple(problems)
 
 
+def _scan_text(
+    path: str, body: str, first_line: int, is_contact: bool
+) -> tuple[tuple[Entry, ...], tuple[Link, ...], tuple[Task, ...], tuple[Problem, ...]]:
+    """`_walk_lines` over every line of `body` (which starts with a line break), by regex.
+
+    Tasks, a person's dated lines and links are each found by one scan: a line is one or
+    none of the first two, and links count except on an open or cancelled task's line.
+    """
+    tasks: list[Task] = []
+    problems: list[Problem] = []
+    not_counted: set[int] = set()  # the lines of open and cancelled tasks
+    for number, match in _numbered(_TASK_LINE.finditer(body), body, first_line):
+        task, problem = _task(path, number, match["status"], match["text"])
+        tasks.append(task)
+        if problem and (is_contact or task.links):
+            problems.append(problem)
+        if task.status != "done":
+            not_counted.add(number)
+    entries: list[Entry] = []
+    if is_contact:  # one (line, date) for every line, ("", "") but for a log line: no counting
+        for number, (line, date) in enumerate(_EVERY_LINE.findall(body), first_line):
+            if date:
+                try:
+                    entries.append(Entry(number, _log_date(date), line.strip()))
+                except InvalidValue as error:
+                    problems.append(Problem(path, number, "error", str(error)))
+        if tasks and problems:
+            problems.sort(key=lambda problem: problem.line)  # one a line at most: the walk's order
+    links: list[Link] = []
+    if "[[" in body:
+        for number, match in _numbered(_LINK_IN_TEXT.finditer(body), body, first_line):
+            target = match["target"].strip()
+            if target and number not in not_counted:
+                links.append(Link(target, number))
+    return tuple(entries), tuple(links), tuple(tasks), tuple(problems)
+
+
+def _numbered(matches: Iterator[re.Match[str]], body: str,
+              first_line: int) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each match with the number of its line (`body`'s first line break opens `first_line`)."""
+    number, counted = first_line - 1, 0
+    for match in matches:
+        number += body.count("\n", counted, match.start() + 1)
+        counted = match.start() + 1
+        yield number, match
+
+
 def _log_date(text: str) -> dt.date:
     """A log line's `YYYY-MM-DD`: the C parser for the 200,000 of an address book's logs,
     `parse_date` (and its message) for an impossible one."""
@@ -279,27 +373,6 @@ def _log_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         return parse_date(text)
-
-
-def _candidate_lines(text: str, start: int, first_line: int) -> Iterator[tuple[int, str]]:
-    """The body lines that can mean something: list items, headings, lines with a link.
-
-    Two regex scans over the text instead of a Python loop over every line of prose; a
-    body with code fences or `%%` comments is walked line by line to skip those.
-    """
-    if ("`" in text or "~" in text or "%" in text) and _FENCE_OR_COMMENT.search(text, start):
-        yield from _prose_lines(text[start:].split("\n"), first_line)
-        return
-    starts = {match.start() + 1 for match in _LIST_ITEM.finditer(text, start)}
-    starts.update(text.rfind("\n", 0, match.start()) + 1 for match in _LINK_OPEN.finditer(text, start))
-    if _FIRST_LIST_ITEM.match(text, start):
-        starts.add(start)
-    number, counted = first_line, start
-    for line_start in sorted(starts):
-        number += text.count("\n", counted, line_start)
-        counted = line_start
-        line_end = text.find("\n", line_start)
-        yield number, text[line_start:] if line_end < 0 else text[line_start:line_end]
 
 
 def _prose_lines(lines: list[str], first_line: int) -> Iterator[tuple[int, str]]:

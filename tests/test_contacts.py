@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from collections.abc import Callable, Mapping
 
 from hypothesis import given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from mdfollow.config import Config
 from mdfollow.contacts import Linker, Names, Vault, build_vault, patch
 from mdfollow.fields import Interval
-from mdfollow.model import Note
+from mdfollow.model import Interaction, Note
 from mdfollow.notes import parse_note
 
 from .factories import vault
@@ -369,3 +370,15 @@ def test_the_linker_knows_which_notes_name_each_link_target() -> None:
     assert {key: paths for key, paths in linker.mentions().items() if paths} == {
         "jane doe": {"Daily/2026-11-01.md"}, "people/jane doe": {"Daily/2026-11-01.md"},
         "sam": {"People/Jane Doe.md"}}
+
+
+@given(edits)
+@settings(max_examples=100)
+def test_a_vault_kept_in_the_index_comes_back_the_same(steps: list[tuple[str, str | None]]) -> None:
+    config = Config()
+    notes = [parse_note(path, text, config.spellings) for path, text in dict(steps).items() if text]
+    built = build_vault(notes, config)
+    back = pickle.loads(pickle.dumps(built, pickle.HIGHEST_PROTOCOL))
+    assert back == built
+    interactions = [i for contact in back.contacts for i in contact.interactions]
+    assert all(type(i) is Interaction and type(i.date) is dt.date for i in interactions)

@@ -6,16 +6,17 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import assume, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from mdfollow.fields import FOLLOW_UP_FIELDS, normalize_key, spelling_table
-from mdfollow.model import Note
+from mdfollow.model import Entry, Field, Link, Note, Task
 from mdfollow.notes import HAVE_LIBYAML, parse_note
 
 from .factories import note
@@ -25,12 +26,21 @@ SPELLINGS = spelling_table()
 
 
 def as_json(parsed: Note) -> Any:
-    def default(value: object) -> str:
+    """The note as plain data: a note's parts (named tuples) as objects, by field name."""
+    def plain(value: object) -> Any:
+        if isinstance(value, tuple) and hasattr(value, "_asdict"):
+            return {name: plain(item) for name, item in value._asdict().items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(item) for item in value]
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()
-        raise TypeError(value)
+        return value
 
-    return json.loads(json.dumps(dataclasses.asdict(parsed), default=default))
+    return json.loads(json.dumps(plain(parsed)))
 
 
 def parse_case(path: Path) -> Note:
@@ -137,20 +147,39 @@ body_lines = st.one_of(
                      "met [[Jane]] and [[People/Sam Lee]]", "- [-] cancelled [[Sam]]", "", "   ", "#tag",
                      "+ [ ] [due:: 2026-13-01] [[Ana]]", "- [ ] ⏳ 2026-11-20 call", "---",
                      "\t- [X] 2026-1-1", "[[", "]] [[x]]", "- [[2026-11-18]] lunch",
-                     "\x1c- 2026-11-18 odd space"]),
-    st.lists(st.sampled_from([*"-*+#[]() x:2026-1\t\r\x0b\x1c\u2028\u00a0", "[[", "]]", "📅 ", "- [ ] "]),
+                     "\x1c- 2026-11-18 odd space", "- [x]2026-11-18 no space", "####### 2026-11-18",
+                     "# 2026-11-18 **bold**", "* **2026-11-18**: call", "+ 2026-11-18]] x",
+                     "![[Jane]] [[[Sam]]]", "- [ ] [[Ana#Work|her]] 📅 2026-11-30",
+                     "- [x] [[Ana]] 2026-11-18", "- [/] half [[Ana]]", "- 2026-11-31 impossible",
+                     "[[Sam]] - 2026-11-18 mid-line", "\u00a0- [ ] x 📅 2026-02-30"]),
+    st.lists(st.sampled_from([*"-*+#[]() x:2026-1\t\r\x0b\x1c\u2028\u00a0!|^", "[[", "]]", "📅 ", "- [ ] ",
+                              "- [x] ", "2026-11-18", "## "]),
              max_size=12).map("".join),
 )
 
 
 @given(st.lists(body_lines, max_size=15), st.sampled_from(["", "---\nlast-contact: 2026-01-01\n---\n"]),
        st.sampled_from(["\n", "\r\n"]))
+@settings(max_examples=1000)
+@example(["- 2026-11-31 impossible", "+ [ ] [due:: 2026-13-01] [[Ana]]"], "---\ncadence: 30d\n---\n", "\n")
 def test_the_one_pass_body_scan_reads_what_the_line_walk_reads(lines: list[str], front: str,
                                                                newline: str) -> None:
     text = front + newline.join(lines)
     assume(not any(mark in text for mark in ("```", "~~~", "%%")))
     walked = parse_note("People/Fuzz.md", text + "\n%% read line by line %%\n", SPELLINGS)
     assert parse_note("People/Fuzz.md", text, SPELLINGS) == walked
+
+
+@given(st.lists(body_lines, max_size=12), st.lists(st.tuples(keys, scalars), max_size=6))
+def test_a_note_pickled_for_the_index_comes_back_the_same(lines: list[str],
+                                                         pairs: list[tuple[str, object]]) -> None:
+    text = "\n".join(["---", *(f"{k}: {v}" for k, v in pairs), "---", *lines])
+    parsed = parse_note("People/Fuzz.md", text, SPELLINGS)
+    back = pickle.loads(pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
+    assert back == parsed
+    fields = [field for found in back.fields.values() for field in found]
+    assert {type(part) for part in fields} <= {Field} and {type(part) for part in back.entries} <= {Entry}
+    assert {type(part) for part in back.links} <= {Link} and {type(part) for part in back.tasks} <= {Task}
 
 
 def test_a_number_too_long_for_python_is_broken_yaml_not_a_crash() -> None:

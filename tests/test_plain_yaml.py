@@ -6,13 +6,15 @@ datetime, and one key order from another.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mdfollow import plain_yaml
-from mdfollow.notes import NoteLoader
+from mdfollow.notes import NoteLoader, _FrontMatter, _key_lines, plain_key_lines
 
 
 def libyaml(text: str) -> str:
@@ -124,3 +126,72 @@ def test_a_value_a_constructor_refuses_fails_as_it_does_in_libyaml() -> None:
     assert libyaml(text) == "error: ValueError"
     with pytest.raises(ValueError, match="4300"):
         plain_yaml.load(text, NoteLoader)
+
+
+@given(st.lists(lines, min_size=1, max_size=8))
+@settings(max_examples=1000)
+@example(["-x: 1"])
+@example(["a:b: 1"])
+@example(["\u3000key: 1", "key\u00a0: 2"])
+@example(["x: 1", "x: 2"])
+def test_the_plain_reading_finds_each_key_on_the_line_the_regex_finds_it(front: list[str]) -> None:
+    text = "\n".join(front) + "\n"
+    keys: list[tuple[str, int]] = []
+    if plain_yaml.load(text, NoteLoader, keys) is not None:
+        by_regex = _key_lines(_FrontMatter(text, 2, 0, 0))
+        assert plain_key_lines(2, keys) == by_regex
+
+
+@given(st.lists(st.sampled_from(["2026-11-18", "30d", "yes", "3", "1.5", "~", "Jane", "2026-02-30"]),
+                min_size=1, max_size=40))
+def test_a_value_read_again_is_the_value_read_first(values: list[str]) -> None:
+    """Values are kept between notes: the thousandth note gets what the first got."""
+    for value in values:
+        assert repr(plain_yaml.load(f"k: {value}\n", NoteLoader)) == libyaml(f"k: {value}\n")
+
+
+line_parts = st.text(st.sampled_from([*"aZ_09-: .@+/()#'\"[]{}!&*?|>%`,\t\\", "é", "\u00a0", "\x85"]),
+                     max_size=15)
+
+
+@given(st.one_of(line_parts, st.builds(lambda k, v: f"a{k}: {v}", line_parts, line_parts)))
+@settings(max_examples=1000)
+@example("last-contact: 2026-11-18")
+@example("a: b ")
+@example("a: b # c")
+@example("a:  b")
+@example("a: -b")
+def test_the_quick_key_line_reads_what_the_full_one_reads(line: str) -> None:
+    quick = plain_yaml._SIMPLE_LINE.fullmatch(line)
+    if quick is not None:
+        full = plain_yaml._KEY_LINE.fullmatch(line)
+        assert full is not None and full.group("key", "value") == quick.group("key", "value")
+
+
+class _EmptiedByAnotherThread(dict[str, object]):
+    """The kept values' table, emptied by another thread (full, at the start of its note)
+    right after this one finds a value in it."""
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        if found:
+            self.clear()
+        return found
+
+    def get(self, key: str, default: object = None) -> object:
+        found = super().get(key, default)
+        if found is not default:
+            self.clear()
+        return found
+
+
+def test_values_kept_between_notes_survive_another_thread_emptying_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web server and the watcher read notes in threads, and one empties the table when
+    it is full: a value looked up just then is still read, never a KeyError."""
+    text = "last-contact: 2026-11-18\ncadence: 30\npaused: yes\nname: Jane\n"
+    table = _EmptiedByAnotherThread()
+    monkeypatch.setitem(plain_yaml._VALUES, NoteLoader, table)
+    for _ in range(3):
+        table["2026-11-18"] = dt.date(2026, 11, 18)  # read by an earlier note
+        assert repr(plain_yaml.load(text, NoteLoader)) == libyaml(text)
