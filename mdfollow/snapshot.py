@@ -50,9 +50,17 @@ class Snapshot:
     contacts: tuple[str, ...]  # their paths, in order
     unreadable: tuple[Problem, ...]  # folders that could not be listed, names that are not text
 
-    def stats(self) -> dict[str, tuple[int, int]]:
-        fields = self.listing.split("\0") if self.listing else []
-        return {fields[i]: (int(fields[i + 1]), int(fields[i + 2])) for i in range(0, len(fields), 3)}
+    def entries(self) -> set[tuple[str, str, str]]:
+        """(path, size, mtime) of every note, as text: compared as they are, in C."""
+        return _entries(self.listing)
+
+
+def _entries(listing: str) -> set[tuple[str, str, str]]:
+    fields = listing.split("\0") if listing else []
+    if len(fields) % 3:
+        raise ValueError("a listing of path, size and mtime triples")
+    triples = iter(fields)
+    return set(zip(triples, triples, triples, strict=True))
 
 
 class Loaded:
@@ -172,11 +180,9 @@ class _Reader:
         if kept.listing == scan.listing:
             return set()
         try:
-            stats = kept.stats()
-        except (ValueError, IndexError):  # damaged, like any damaged cached value: read again
+            return {path for path, _, _ in kept.entries() ^ _entries(scan.listing)}
+        except ValueError:  # damaged, like any damaged cached value: read again
             return None
-        moved = {p for p, stat in scan.stats.items() if stats.get(p) != stat}
-        return moved | (stats.keys() - scan.stats.keys())
 
     @collector_paused(freeze=True)
     def _rows(self, index: Index, kept: Snapshot) -> dict[str, Row]:
@@ -207,7 +213,10 @@ class _Reader:
         names = index.names() if len(changed) <= PATCH_LIMIT else None
         if not isinstance(names, Names):
             return None
-        stats = kept.stats()
+        try:
+            stats = {path: (int(size), int(mtime)) for path, size, mtime in kept.entries() if path in changed}
+        except ValueError:  # damaged, like any damaged cached value: read again
+            return None
         known = changed & stats.keys()
         before = {p: load_note(e) for p, e in index.entries(known).items()
                   if (e.size, e.mtime_ns) == stats[p]}
