@@ -229,8 +229,8 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-class Heard(Protocol):
-    """What `stale` reads of a contact (or of its row in the index)."""
+class Someone(Protocol):
+    """A contact as the rules read it: a contact, or its row in the index."""
 
     @property
     def name(self) -> str: ...
@@ -240,6 +240,11 @@ class Heard(Protocol):
     def status(self) -> Status: ...
     @property
     def last_contact(self) -> dt.date | None: ...
+
+
+class Heard(Someone, Protocol):
+    """What `stale` reads of a contact."""
+
     @property
     def cadence(self) -> object: ...  # an Interval, or its text
 

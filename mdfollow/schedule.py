@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from .config import Config, normalize_tag
 from .fields import Birthday, Interval, on_calendar
-from .model import Contact, FollowUp, Heard, Kind, Status
+from .model import Contact, FollowUp, Heard, Kind, Someone
 
 _BREAK_UP_GAP = Interval(7, "days")
 
@@ -67,17 +67,9 @@ def stale(contacts: Iterable[H], today: dt.date, since: Interval) -> list[H]:
                                         c.name.casefold(), c.path))
 
 
-class Birthdays(Protocol):
-    """What a birthday follow-up is made of: a contact, or its row in the index."""
+class Birthdays(Someone, Protocol):
+    """What a birthday follow-up is made of."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def status(self) -> Status: ...
-    @property
-    def last_contact(self) -> dt.date | None: ...
     @property
     def birthday(self) -> Birthday | None: ...
 
