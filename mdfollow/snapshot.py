@@ -29,6 +29,7 @@ from typing import TypeGuard
 from .cache import Index, fingerprint, load_note
 from .config import Config
 from .contacts import Linker, Names, Vault, patch
+from .errors import ContactNotFound
 from .listing import Row, rows
 from .model import Contact, Note, Problem
 from .name_list import keep_names
@@ -95,7 +96,11 @@ class Loaded:
         """One linked contact (of `rows`): read alone from the index when it can be, not with
         every other one."""
         found = self._contact(path) if self._contact is not None else None
-        return found or next(c for c in self.vault().contacts if c.path == path)
+        found = found or next((c for c in self.vault().contacts if c.path == path), None)
+        if found is None:  # the note stopped being a contact while this run read the vault
+            raise ContactNotFound(f"{path} is no longer a contact (it changed meanwhile); run the "
+                                  "command again")
+        return found
 
 
 def load_vault(vault: Path, config: Config, index: Index | None = None,

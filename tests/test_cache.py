@@ -28,6 +28,7 @@ from mdfollow.cache import Entry, Index, checksum, default_location, fingerprint
 from mdfollow.cli import cli
 from mdfollow.config import Config
 from mdfollow.contacts import Names, Vault
+from mdfollow.errors import ContactNotFound
 from mdfollow.fields import Interval, spelling_table
 from mdfollow.links import Links
 from mdfollow.model import Contact, Note
@@ -623,3 +624,11 @@ def test_a_snapshot_kept_by_other_code_is_read_again(vault: Path, builds: list[i
         assert load_vault(vault, Config(), db) == first and builds == [5, 5]
     finally:
         db.close()
+
+
+def test_a_contact_gone_while_the_vault_was_read_is_a_clear_error(vault: Path) -> None:
+    """Its row said it was a contact; by the time it is read alone it is not: a message, not a traceback."""
+    loaded = snapshot_module.Loaded(snapshot_module.Snapshot("", "", (), (), (), ()), None, dict,
+                                    lambda: Vault((), (), ()), lambda path: None)
+    with pytest.raises(ContactNotFound, match=r"People/P1\.md is no longer a contact"):
+        loaded.contact("People/P1.md")
