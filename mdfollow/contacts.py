@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol, TypeVar
 from .config import Config, normalize_tag
 from .errors import ContactNotFound, InvalidValue
 from .fields import STATUSES, Interval, parse_birthday, parse_date, parse_interval
-from .model import Contact, Entry, Field, Interaction, Note, Problem, Promise, Status
+from .model import Contact, Entry, Field, Interaction, Note, Problem, Promise, Status, new_interaction
 
 T = TypeVar("T")
 _ISO_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -160,8 +160,8 @@ class Linker:
                 touched |= self._add_reach(path, reading)
         touched &= self._linked.keys()
         for path in touched:
-            linked = self._link(self._readings[path].contact)  # type: ignore[arg-type]
-            if linked != self._linked[path]:  # an equal contact keeps its object: its events stand
+            linked, old = self._link(self._readings[path].contact), self._linked[path]  # type: ignore[arg-type]
+            if linked is not old and linked != old:  # an equal contact keeps its object: its events stand
                 self._linked[path] = linked
         if touched or len(self._contacts) != len(self._linked):
             self._contacts = tuple(self._linked.values())
@@ -255,6 +255,8 @@ def _link(base: Contact, inbound: Iterable[tuple[_Reading, _Reach]]) -> Contact:
             seen.append(reading.seen)
         promises.update(promise for (promise, _), owners
                         in zip(reading.promises, reach.owners, strict=True) if base.path in owners)
+    if not seen and not promises:  # the contact as its note has it: its own log is newest first
+        return base
     own = [base.last_contact] if base.last_contact else []
     return replace(base, last_contact=max([*(i.date for i in seen), *own], default=None),
                    promises=tuple(sorted(promises, key=lambda p: (p.due, p.source, p.text))),
@@ -348,7 +350,10 @@ def _problem_order(problem: Problem) -> tuple[str, int, str]:
 
 
 def _newest_first(interactions: list[Interaction]) -> tuple[Interaction, ...]:
-    return tuple(sorted(interactions, key=lambda i: (i.date, i.source), reverse=True))
+    return tuple(sorted(interactions, key=_DATE_AND_SOURCE, reverse=True))
+
+
+_DATE_AND_SOURCE = operator.itemgetter(0, 2)  # an interaction's (date, source), in C
 
 
 class Named(Protocol):
@@ -512,20 +517,23 @@ class _Reader:
 
     def __init__(self, note: Note, problems: list[Problem]) -> None:
         self.note = note
+        self.fields = note.fields  # most of the names asked for are not written: no call for those
         self.problems = problems
-        self._values: dict[str, list[Field]] = {}
+        self._values: dict[str, Sequence[Field]] = {}
 
     def report(self, field: Field, severity: str, message: str) -> None:
         self.problems.append(Problem(self.note.path, field.line, severity,  # type: ignore[arg-type]
                                      f"{field.key}: {message}"))
 
-    def values(self, name: str) -> list[Field]:
+    def values(self, name: str) -> Sequence[Field]:
         """The field's non-empty occurrences; two spellings of one field is a warning (once)."""
         found = self._values.get(name)
         if found is not None:
             return found
-        fields = self.note.fields.get(name)  # most of the names asked for are not written
-        found = self._values[name] = [f for f in fields if not _empty(f.value)] if fields else []
+        fields = self.fields.get(name)
+        if fields is None:
+            return ()
+        found = self._values[name] = [f for f in fields if not _empty(f.value)]
         if len(found) > 1:
             spelled = " and ".join(f"`{f.key}` (line {f.line})" for f in found)
             rule = "the latest date counts" if name == "last-contact" else "the first counts"
@@ -533,7 +541,9 @@ class _Reader:
         return found
 
     def parsed(self, name: str, parse: Callable[[object], T]) -> list[T]:
-        result = []
+        result: list[T] = []
+        if name not in self.fields:
+            return result
         for field in self.values(name):
             try:
                 result.append(parse(field.value))
@@ -542,14 +552,20 @@ class _Reader:
         return result
 
     def first(self, name: str, parse: Callable[[object], T]) -> T | None:
+        if name not in self.fields:
+            return None
         found = self.parsed(name, parse)
         return found[0] if found else None
 
     def text(self, name: str) -> str | None:
+        if name not in self.fields:
+            return None
         found = self.values(name)
         return str(found[0].value).strip() if found else None
 
     def names(self, name: str) -> tuple[str, ...]:
+        if name not in self.fields:
+            return ()
         found = self.values(name)
         return _string_list(found[0].value) if found else ()
 
@@ -599,9 +615,10 @@ _DATE, _DATE_AND_LINE = operator.attrgetter("date"), operator.attrgetter("date",
 
 
 def _own_log(path: str, entries: tuple[Entry, ...]) -> tuple[Interaction, ...]:
-    """The contact's log lines as interactions: a comprehension, for the 200,000 of them
-    in an imported address book."""
-    return tuple([Interaction(date, text, f"{path}:{line}") for line, date, text in entries])
+    """The contact's log lines as interactions, newest first (as `_link` leaves them: most
+    contacts are linked from no other note): a comprehension, for the 200,000 of them in
+    an imported address book."""
+    return _newest_first([new_interaction((date, text, f"{path}:{line}")) for line, date, text in entries])
 
 
 def _cadence(read: _Reader, tags: Sequence[str], config: Config) -> tuple[Interval | None, str]:

@@ -19,7 +19,7 @@ from frontmatter.default_handlers import SafeLoader, YAMLHandler
 from . import plain_yaml
 from .errors import InvalidValue
 from .fields import FOLLOW_UP_FIELDS, normalize_key, parse_date
-from .model import Entry, Field, Link, Note, Problem, Task, TaskStatus
+from .model import Entry, Field, Link, Note, Problem, Task, TaskStatus, new_entry
 
 #: False when PyYAML was built without libyaml: parsing still works, 7x slower.
 HAVE_LIBYAML = issubclass(SafeLoader, yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else False
@@ -342,7 +342,7 @@ def _scan_text(
         for number, (line, date) in enumerate(_EVERY_LINE.findall(body), first_line):
             if date:
                 try:
-                    entries.append(Entry(number, _log_date(date), line.strip()))
+                    entries.append(new_entry((number, _log_date(date), line.strip())))
                 except InvalidValue as error:
                     problems.append(Problem(path, number, "error", str(error)))
         if tasks and problems:
