@@ -124,6 +124,7 @@ _FIELD, _ENTRY, _LINK, _TASK = _named(Field), _named(Entry), _named(Link), _name
 _DAY = dt.date.fromordinal
 #: `Entry(*parts)`, without the Python call a named tuple's `__new__` costs: a log line each.
 new_entry = _ENTRY
+new_field = _FIELD  # `Field(*parts)`, as `new_entry`: a front-matter line each
 
 
 @dataclass(frozen=True)

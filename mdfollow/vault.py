@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import fileio
-from .cache import Index, load_note
+from .cache import Index, dumps, load_note
 from .config import Config, UserConfig, parse_config, parse_user_config, user_defaults
 from .errors import ConfigError, EditRefused, InvalidValue, OutputError, VaultNotFound
 from .locations import CONFIG_NAME, find_vault, user_config_path
@@ -509,7 +509,7 @@ def _fork_parsing(vault: Path, config: Config, paths: list[str]) -> tuple[int, i
     if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit code
         try:
             os.close(read_end)
-            blobs = [pickle.dumps(read_note(vault, path, config), pickle.HIGHEST_PROTOCOL) for path in paths]
+            blobs = [dumps(read_note(vault, path, config)) for path in paths]
             with os.fdopen(write_end, "wb") as pipe:
                 pickle.dump(blobs, pipe, pickle.HIGHEST_PROTOCOL)
         finally:

@@ -7,6 +7,7 @@ datetime, and one key order from another.
 from __future__ import annotations
 
 import datetime as dt
+from random import Random
 
 import pytest
 import yaml
@@ -140,6 +141,26 @@ def test_the_plain_reading_finds_each_key_on_the_line_the_regex_finds_it(front: 
     if plain_yaml.load(text, NoteLoader, keys) is not None:
         by_regex = _key_lines(_FrontMatter(text, 2, 0, 0))
         assert plain_key_lines(2, keys) == by_regex
+
+
+@given(st.lists(st.tuples(plain_keys, plain_values), min_size=1, max_size=8), st.randoms(),
+       st.sampled_from(["", "aliases:\n  - x\n"]))
+def test_a_line_read_again_is_read_as_the_first_time(pairs: list[tuple[str, str]], random: Random,
+                                                     before: str) -> None:
+    """Whole lines are kept between notes: a note of lines read before, in another order
+    or after a list, reads as libyaml reads it, finds its keys' lines, and has lists of its own."""
+    lines = [f"{key}: {value}" for key, value in pairs]
+    plain_yaml.load("\n".join(lines) + "\n", NoteLoader)
+    random.shuffle(lines)
+    text = before + "\n".join(lines) + "\n"
+    keys: list[tuple[str, int]] = []
+    fast = plain_yaml.load(text, NoteLoader, keys)
+    assert fast is not None and repr(fast) == libyaml(text)
+    assert plain_key_lines(2, keys) == _key_lines(_FrontMatter(text, 2, 0, 0))
+    for value in fast.values():
+        if isinstance(value, list):
+            value.append("changed by the first note's reader")
+    assert repr(plain_yaml.load(text, NoteLoader)) == libyaml(text)
 
 
 @given(st.lists(st.sampled_from(["2026-11-18", "30d", "yes", "3", "1.5", "~", "Jane", "2026-02-30"]),
