@@ -49,9 +49,10 @@ BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write loc
 PAGE_SIZE = 65536
 _KEPT_TABLES = ("snapshots", "names", "feeds", "exports")  # one kept value each: see `_keep`
 #: Raised when the same bytes come to parse differently (2: YAML aliases are refused), or a
-#: parse or contact pickles differently (3: named tuples, log dates as day numbers), so
-#: values kept by older code are dropped quietly, as for new spellings.
-PARSER = 3
+#: parse or contact pickles differently (3: named tuples, log dates as day numbers; 4: a
+#: contact as a tuple of values), so values kept by older code are dropped quietly, as for
+#: new spellings.
+PARSER = 4
 
 
 @dataclass(frozen=True)

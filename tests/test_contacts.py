@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mdfollow.cache import dumps
 from mdfollow.config import Config
 from mdfollow.contacts import Linker, Names, Vault, build_vault, patch
 from mdfollow.fields import Interval
@@ -382,3 +383,6 @@ def test_a_vault_kept_in_the_index_comes_back_the_same(steps: list[tuple[str, st
     assert back == built
     interactions = [i for contact in back.contacts for i in contact.interactions]
     assert all(type(i) is Interaction and type(i.date) is dt.date for i in interactions)
+    kept = [pickle.loads(dumps(contact)) for contact in built.contacts]  # one at a time, as the index does
+    assert kept == list(built.contacts)
+    assert all(type(c.last_contact) is dt.date for c in kept if c.last_contact is not None)

@@ -15,6 +15,7 @@ import yaml
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from mdfollow.cache import dumps
 from mdfollow.fields import FOLLOW_UP_FIELDS, normalize_key, spelling_table
 from mdfollow.model import Entry, Field, Link, Note, Task
 from mdfollow.notes import HAVE_LIBYAML, parse_note
@@ -177,6 +178,7 @@ def test_a_note_pickled_for_the_index_comes_back_the_same(lines: list[str],
     parsed = parse_note("People/Fuzz.md", text, SPELLINGS)
     back = pickle.loads(pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL))
     assert back == parsed
+    assert pickle.loads(dumps(parsed)) == parsed  # as the index keeps it
     fields = [field for found in back.fields.values() for field in found]
     assert {type(part) for part in fields} <= {Field} and {type(part) for part in back.entries} <= {Entry}
     assert {type(part) for part in back.links} <= {Link} and {type(part) for part in back.tasks} <= {Task}
