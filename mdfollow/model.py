@@ -123,7 +123,7 @@ def _named(kind: type[_Part]) -> Callable[[tuple[Any, ...]], _Part]:
 
 
 _FIELD, _ENTRY, _LINK, _TASK = _named(Field), _named(Entry), _named(Link), _named(Task)
-_DAY = dt.date.fromordinal
+_DAY = functools.lru_cache(maxsize=4096)(dt.date.fromordinal)  # one object a day, as `notes` makes them
 #: `Entry(*parts)`, without the Python call a named tuple's `__new__` costs: a log line each.
 new_entry = _ENTRY
 new_field = _FIELD  # `Field(*parts)`, as `new_entry`: a front-matter line each

@@ -383,7 +383,8 @@ def _numbered(matches: Iterator[re.Match[str]], body: str,
         yield number, match
 
 
-_ISO_DAY = dt.date.fromisoformat
+#: A log line's date: one object a day, not a line (2,000,000 lines at 100,000 contacts).
+_ISO_DAY = functools.lru_cache(maxsize=4096)(dt.date.fromisoformat)
 
 
 def _log_date(text: str) -> dt.date:
