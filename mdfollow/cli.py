@@ -385,7 +385,7 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
              for item in items]
     _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), lines,
-                 late=[item.due < today for item in items], shrink=(4, 1))
+                 late=[item.due < today for item in items], shrink=(4, 1), drop=(3, 2))
 
 
 def _by(today: dt.date, end: dt.date) -> str:
@@ -473,7 +473,8 @@ def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int |
     rows = [(c.name, _date(c.last_contact),
              str((today - c.last_contact).days) if c.last_contact else "-",
              str(c.cadence) if c.cadence else "-", c.status, c.path) for c in contacts]
-    _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows)
+    _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows,
+                 shrink=(5, 0), drop=(3, 4, 1))
 
 
 @cli.command()
@@ -540,9 +541,9 @@ def _print_json(items: list[dict[str, Any]]) -> None:
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 late: Sequence[bool] = (), *, shrink: Sequence[int] = ()) -> None:
-    """A table; with `shrink`, those columns are cut to fit the terminal's width."""
-    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink)
+                 late: Sequence[bool] = (), *, shrink: Sequence[int] = (), drop: Sequence[int] = ()) -> None:
+    """A table; with `shrink` and `drop`, fitted to the terminal's width (`terminal.table`)."""
+    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink, drop=drop)
     click.echo(click.style(lines[0], bold=True))
     for index, line in enumerate(lines[1:]):
         click.echo(click.style(line, fg="red") if index < len(late) and late[index] else line)
