@@ -806,7 +806,8 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     if not rows:
         click.echo("No history yet: `mdfollow log` records one.")
         return
-    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows])
+    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows],
+                 shrink=(3, 2), drop=(3, 1))
 
 
 @cli.command("help")

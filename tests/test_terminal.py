@@ -78,6 +78,10 @@ def test_a_real_terminal_gets_colour_unless_no_color_or_dumb_and_a_table_that_fi
                               env={"TERM": "dumb"}, columns=columns)
         table_lines = stale.split("\r\n\r\n", 1)[1].splitlines()  # the title above may wrap
         assert max(len(line) for line in table_lines) <= columns and "DAYS" in table_lines[0]
+        history = in_a_terminal("--vault", str(SMALL), "-q", "history", "Jane Doe", env={"TERM": "dumb"},
+                                columns=columns)
+        table_lines = history.split("\r\n\r\n", 1)[1].splitlines()
+        assert max(len(line) for line in table_lines) <= columns and "WHAT" in table_lines[0]
 
 
 def test_columns_are_cut_then_left_out_in_order_until_the_table_fits() -> None:
