@@ -83,6 +83,27 @@ def _interval_option(ctx: click.Context, param: click.Parameter, value: str | No
         raise click.BadParameter(str(error), ctx, param) from None
 
 
+def _cadence_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A cadence as written (`30d`, `monthly`), refused here if it isn't one."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parse_interval(value)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    return value.strip()
+
+
+def _folder_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A folder inside the vault, as the prefix of its notes' paths (`People/`)."""
+    from .new_notes import folder_prefix
+
+    try:
+        return folder_prefix(value)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
 @dataclass
 class Session:
     """What every command needs: the vault, its config and the day it is."""
@@ -732,10 +753,11 @@ def done(session: Session, name: str, fragment: str, dry_run: bool, commit: bool
 
 @cli.command()
 @click.argument("name")
-@click.option("--cadence", default=None, help="How often to follow up: 30d, 2w, 3m, monthly…")
+@click.option("--cadence", callback=_cadence_option, help="How often to follow up: 30d, 2w, 3m, monthly…")
 @click.option("--met", callback=_date_option, metavar="YYYY-MM-DD", help="When you met.")
 @click.option("--tags", default="", help="Comma-separated tags: client,friend")
-@click.option("--folder", default="People", show_default=True, help="Vault folder for the note.")
+@click.option("--folder", default="People", show_default=True, callback=_folder_option,
+              help="Vault folder for the note.")
 @writing_command
 @pass_session
 def new(session: Session, name: str, cadence: str | None, met: dt.date | None, tags: str,
@@ -744,7 +766,8 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
 
     Fills in the follow-up fields given; never overwrites an existing note.
     """
-    from .edit import new_note, note_file_name, yaml_list
+    from .edit import new_note, note_file_name
+    from .new_notes import contact_fields
     from .templates import has_templater
 
     config = session.config
@@ -754,23 +777,13 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     if existing:
         raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "
                           "nothing was written. Use another name, or `mdfollow log` that contact")
-    fields: dict[str, str] = {}
-    if cadence:
-        try:
-            parse_interval(cadence)
-        except InvalidValue as error:
-            raise click.BadParameter(str(error), param_hint="--cadence") from None
-        fields["cadence"] = cadence.strip()
-    if met:
-        fields["met"] = met.isoformat()
-    tag_list = [t.strip().lstrip("#") for t in tags.split(",") if t.strip()]
-    if tag_list:
-        fields["tags"] = yaml_list(tag_list)
-    path = f"{_vault_folder(folder)}{file_name}"
+    notes_folder(vault, folder, config.template_folders)
+    path = f"{folder}{file_name}"
     template = vault_template(vault, config)
     if template is not None and has_templater(template):
         _warn("the template holds Templater commands (<% … %>); they are left as they are: "
               "run Templater on the new note")
+    fields = contact_fields(cadence, met, tags)
     text = new_note(name.strip(), template, _now(session), fields, config.spellings, file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
         click.echo(f"Created {path}")
@@ -961,8 +974,9 @@ def pair(session: Session, name: str | None, listing: bool, revoke: str | None, 
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--folder", default="People", show_default=True, help="Vault folder for the new notes.")
-@click.option("--cadence", default=None, help="Cadence for everyone imported: 90d, quarterly…")
+@click.option("--folder", default="People", show_default=True, callback=_folder_option,
+              help="Vault folder for the new notes.")
+@click.option("--cadence", callback=_cadence_option, help="Cadence for everyone imported: 90d, quarterly…")
 @click.option("--spread", callback=_interval_option, default=None, metavar="INTERVAL",
               help="Give each new contact a first next-due spread evenly over this many days: 30d.")
 @click.option("-v", "--verbose", is_flag=True, help="List every note created and every person skipped.")
@@ -977,13 +991,8 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     from which nobody at all can be read exits 5.
     """
     from .addressbook import plan_import, read_people
-    from .edit import new_note, note_file_name
+    from .new_notes import imported_notes
 
-    if cadence:
-        try:
-            parse_interval(cadence)
-        except InvalidValue as error:
-            raise click.BadParameter(str(error), param_hint="--cadence") from None
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -994,22 +1003,12 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
             click.echo(f"  {problem}")
         raise UnreadableInput(f"nobody could be read from {file.name}; nothing was written")
     vault = open_vault(session.vault_path)
-    plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
+    plan = plan_import(people, session.load().contacts, session.today, cadence,
                        spread if spread and spread.count else None)
+    notes_folder(vault, folder, session.config.template_folders)
     template = vault_template(vault, session.config)
-    notes_folder(vault, _vault_folder(folder), session.config.template_folders)
-    taken: set[str] = set()
-    changes = []
-    for person, fields in plan.create:
-        try:
-            file_name = note_file_name(person.name)
-        except EditRefused as error:
-            plan.skipped.append((person, str(error)))
-            continue
-        path = _free_path(vault, folder, file_name, taken)
-        stem = path.rsplit("/", 1)[-1][:-3]
-        changes.append(Change(path, None, new_note(person.name, template, _now(session), fields,
-                                                   session.config.spellings, stem)))
+    changes, refused = imported_notes(plan, vault, folder, template, _now(session), session.config.spellings)
+    plan.skipped.extend(refused)
     if dry_run:
         for change in changes:
             click.echo(f"would create {change.path}")
@@ -1017,26 +1016,6 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
         _apply(session, changes, f"import: {_plural(len(changes), 'contact')} from {file.name}",
                dry_run=False, commit=commit)
     _import_summary([c.path for c in changes], plan.skipped, problems, dry_run=dry_run, verbose=verbose)
-
-
-def _vault_folder(folder: str) -> str:
-    """`People` -> `People/`; a folder outside the vault (`..`, absolute) is refused."""
-    parts = [part for part in folder.replace("\\", "/").split("/") if part not in ("", ".")]
-    if folder.startswith(("/", "\\")) or ".." in parts or any(":" in part for part in parts):
-        raise click.BadParameter(f"{folder!r} is not a folder inside the vault", param_hint="--folder")
-    return "".join(f"{part}/" for part in parts)
-
-
-def _free_path(vault: Path, folder: str, file_name: str, taken: set[str]) -> str:
-    """A path no note has yet: `Jane Doe.md`, else `Jane Doe 2.md`, …"""
-    prefix = _vault_folder(folder)
-    stem = file_name[:-3]
-    for number in range(1, 10_000):
-        candidate = f"{prefix}{stem if number == 1 else f'{stem} {number}'}.md"
-        if candidate.casefold() not in taken and not (vault / candidate).exists():
-            taken.add(candidate.casefold())
-            return candidate
-    raise EditRefused(f"no free file name for {stem!r} in {folder!r}")
 
 
 def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any], *,
