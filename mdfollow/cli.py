@@ -804,14 +804,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     from . import history
 
     contact = _find(session, name)
-    vault = open_vault(session.vault_path)
-    rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
-             "source": i.source} for i in contact.interactions]
-    rows += [{"date": c.date.isoformat(), "kind": "git",
-              "text": f"{c.field}: {c.old or '(none)'} → {c.new or '(none)'}",
-              "source": f"{c.commit} {c.subject}"}
-             for c in history.field_changes(vault, contact.path, session.config.spellings)]
-    rows.sort(key=lambda r: r["date"], reverse=True)
+    rows = history.timeline(contact, open_vault(session.vault_path), session.config.spellings)
     if as_json:
         _print_json(rows)
         return
