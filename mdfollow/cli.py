@@ -12,9 +12,8 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
@@ -22,9 +21,7 @@ import click
 
 from . import __version__, actions, jsontext, listing, schedule
 from .actions import Change
-from .cache import Exported, Index, default_location, fingerprint
-from .config import Config, UserConfig
-from .contacts import Vault, answering_to, resolve, tell_apart
+from .contacts import answering_to, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -39,16 +36,13 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval, parse_until
 from .horizon import far_dates
-from .listing import Row
-from .model import Contact, FollowUp, Kind, Problem, stale_json
-from .snapshot import Loaded, load
-from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
+from .links import vault_links
+from .model import Contact, FollowUp, Kind, stale_json
+from .session import Session, warn
+from .terminal import COLOR_CHOICES, progress, table, width
 from .terminal import color as use_color
 from .vault import (
-    choose_vault,
     feed_target,
-    load_config,
-    load_user_config,
     note_text,
     notes_folder,
     open_vault,
@@ -60,7 +54,6 @@ from .vault_templates import draft_template, vault_template
 if TYPE_CHECKING:
     import threading
 
-    from .links import Links
     from .watch import FeedBuilder
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,112 +95,6 @@ def _folder_option(ctx: click.Context, param: click.Parameter, value: str) -> st
         return folder_prefix(value)
     except InvalidValue as error:
         raise click.BadParameter(str(error), ctx, param) from None
-
-
-@dataclass
-class Session:
-    """What every command needs: the vault, its config and the day it is."""
-
-    given_vault: Path | None  # --vault or MDFOLLOW_VAULT; else the vault is found (`vault_path`)
-    config_path: Path | None
-    today: dt.date
-    use_cache: bool = True
-    pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
-    quiet_skips: bool = field(default=False)
-    show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
-    _said: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
-
-    @cached_property
-    def vault_path(self) -> Path:
-        return choose_vault(self.given_vault, Path.cwd(), self.user)
-
-    @cached_property
-    def user(self) -> UserConfig:
-        return load_user_config()
-
-    @cached_property
-    def config(self) -> Config:
-        return load_config(open_vault(self.vault_path), self.config_path, self.user)
-
-    def load(self) -> Vault:
-        """Read the vault (once); notes too broken to read are named once on stderr."""
-        return self._vault
-
-    def _before_parsing(self, paths: list[str]) -> Iterable[str]:
-        """Runs only when notes must be parsed: says if YAML will be slow, shows progress."""
-        if paths:
-            from .notes import HAVE_LIBYAML
-
-            if not HAVE_LIBYAML:
-                _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
-        return progress(paths, "Reading notes") if self.show_progress else paths
-
-    def index(self, root: Path) -> Index | None:
-        """The vault's index in the cache folder, unless --no-cache."""
-        if not self.use_cache:
-            return None
-        return Index(default_location(root), fingerprint(self.config.spellings), _warn)
-
-    @cached_property
-    def _vault(self) -> Vault:
-        return self._read(lambda root, index: _with_vault(self._load(root, index)))
-
-    def listing(self) -> dict[str, Row]:
-        """The vault's contact rows (what `due` lists from), without its contacts when
-        nothing changed; broken notes are named once on stderr."""
-        return self._read(lambda root, index: _with_rows(self._load(root, index)))
-
-    def contact(self, name: str) -> tuple[Contact, tuple[Problem, ...]]:
-        """The contact NAME means, found among the index's rows and read alone, and the
-        problems found in the vault."""
-        return self._read(lambda root, index: _with_contact(self._load(root, index), name))
-
-    def _load(self, root: Path, index: Index | None) -> Loaded:
-        return load(root, self.config, index, self._before_parsing)
-
-    def feed(self) -> Exported:
-        """The calendar feed on `today`, after the feed state kept from the last one (saved)."""
-        from .publish import export_feed
-
-        return self._read(lambda root, index: export_feed(
-            root.resolve(), self.config, _links(self.config, root.resolve()), self.today, index,
-            self._before_parsing))
-
-    def _read(self, read: Callable[[Path, Index | None], tuple[Loaded, T]]) -> T:
-        """What `read` makes of the vault through its index; broken notes named once on stderr."""
-        root = open_vault(self.vault_path)
-        index = self.index(root)
-        try:
-            vault, result = read(root, index)
-        finally:
-            if index is not None:
-                index.close()
-        if not self.quiet_skips:
-            for line in broken_notes(vault.problems, vault.skipped):
-                if line not in self._said:  # a command may read the vault twice (NAME, then all)
-                    self._said.add(line)
-                    _warn(line)
-        return result
-
-
-def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
-    """The read vault and its contacts, read while its index is open."""
-    return loaded, loaded.vault()
-
-
-def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, tuple[Contact, tuple[Problem, ...]]]:
-    """The read vault, and the contact NAME means read while its index is open."""
-    person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
-    return loaded, (loaded.contact(person.path), loaded.problems)
-
-
-def _with_rows(loaded: Loaded) -> tuple[Loaded, dict[str, Row]]:
-    """The read vault and its contact rows, read while its index is open."""
-    return loaded, loaded.rows
-
-
-def _warn(message: str) -> None:
-    click.echo(f"mdfollow: warning: {message}", err=True)
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -516,7 +403,7 @@ def export(session: Session, output: Path | None, force: bool) -> None:
     target = feed_target(output, root, force=force)
     made = session.feed()
     if made.warning:
-        _warn(made.warning)
+        warn(made.warning)
     data = made.data
     if target is None:
         click.echo(data, nl=False)
@@ -781,7 +668,7 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     path = f"{folder}{file_name}"
     template = vault_template(vault, config)
     if template is not None and has_templater(template):
-        _warn("the template holds Templater commands (<% … %>); they are left as they are: "
+        warn("the template holds Templater commands (<% … %>); they are left as they are: "
               "run Templater on the new note")
     fields = contact_fields(cadence, met, tags)
     text = new_note(name.strip(), template, _now(session), fields, config.spellings, file_name[:-3])
@@ -848,12 +735,6 @@ def help_command(ctx: click.Context, topic: str | None) -> None:
 # --- the live vault ---------------------------------------------------------------------
 
 
-def _links(config: Config, root: Path) -> Links:
-    from .links import Links
-
-    return Links(config.feed.link, root.name, root.as_uri(), config.serve.public_url)
-
-
 def live_options(func: F) -> F:
     """What `watch` and `serve` share: the feed file, the debounce and the log."""
     func = click.option("-v", "--verbose", is_flag=True, help="Log one line per rebuild on stderr.")(func)
@@ -882,8 +763,8 @@ def _builder(session: Session, output: Path | None, force: bool) -> FeedBuilder:
     root = open_vault(session.vault_path).resolve()
     target = feed_target(output, root, force=force, stdout=False)
     assert target is not None
-    return FeedBuilder(root, session.config, _links(session.config, root), target, session.index(root), _warn,
-                       today=session.today if session.pinned else None)
+    return FeedBuilder(root, session.config, vault_links(session.config, root), target, session.index(root),
+                       warn, today=session.today if session.pinned else None)
 
 
 def _log(verbose: bool) -> Callable[[str], None] | None:
@@ -936,9 +817,9 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, read_only:
     served = start(builder.vault, session.config, builder.feed, host=host, port=port,
                    rotate_token=rotate_token, read_only=read_only,
                    today=session.today if session.pinned else None,
-                   warn=_warn, log=_log(verbose))
+                   warn=warn, log=_log(verbose))
     if host not in ("127.0.0.1", "localhost", "::1"):
-        _warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
+        warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
               "your follow-ups; for Google or Outlook.com put it behind HTTPS")
     click.echo(f"Serving the feed of {builder.vault}\n  http://{served.feed_url}\n  webcal://{served.feed_url}\n"
                "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).\n"
@@ -1091,4 +972,4 @@ def _copy(text: str) -> None:
     if copy_with_tool(text):
         click.echo("(copied to the clipboard)", err=True)
         return
-    _warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")
+    warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")
