@@ -28,7 +28,8 @@ LINKS = Links("none", "vault")
 def jane(vault: Path, tag: str) -> tuple[Contact, ...]:
     """The vault's contacts once Jane's note has this tag: her follow-up's event (same UID)
     changes its content."""
-    write_vault(vault, {"People/Jane Doe.md": f"---\ncadence: 30d\nlast-contact: 2026-10-20\ntags: [{tag}]\n---\n"})
+    write_vault(vault, {"People/Jane Doe.md":
+                        f"---\ncadence: 30d\nlast-contact: 2026-10-20\ntags: [{tag}]\n---\n"})
     return load_vault(vault, Config()).contacts
 
 
@@ -103,7 +104,7 @@ def test_a_state_folder_that_cannot_be_written_is_still_a_clear_error(tmp_path: 
     folder.write_text("not a folder", encoding="utf-8")  # neither the lock nor the state can be kept
     try:
         publisher(vault).make(contacts)
-    except Exception as error:  # noqa: BLE001 - the error's kind and words are what is checked
+    except Exception as error:
         assert type(error).__name__ == "OutputError" and "cannot keep the feed's state" in str(error)
     else:
         raise AssertionError("the feed was made without its state")
