@@ -533,6 +533,9 @@ class _Reader:
         fields = self.fields.get(name)
         if fields is None:
             return ()
+        if len(fields) == 1:  # as a field nearly always is: no list to make
+            found = self._values[name] = () if _empty(fields[0].value) else fields
+            return found
         found = self._values[name] = [f for f in fields if not _empty(f.value)]
         if len(found) > 1:
             spelled = " and ".join(f"`{f.key}` (line {f.line})" for f in found)
