@@ -373,7 +373,7 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     if as_json:
         for part in listing.json_parts(listed, today):
             click.echo(part, nl=False)
-        click.echo()
+        click.echo(b"")
         return
     items = [listing.follow_up(item) for item in listed]
     end = within.after(today)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import NamedTuple
 
 from . import jsontext
@@ -20,8 +21,9 @@ from .fields import Birthday, Interval
 from .model import Contact, FollowUp, Kind, Status
 from .schedule import birthday, fixed
 
-#: (kind, due as a day number, title, source, its JSON members before and after `overdue_days`)
-Item = tuple[str, int, str, str | None, str, str]
+#: (kind, due as a day number, title, source, its JSON members before and after
+#: `overdue_days`, in UTF-8: written as they are)
+Item = tuple[str, int, str, str | None, bytes, bytes]
 #: (name, aliases, normalized tags, status, last contact as a day number, birthday, items, cadence)
 Row = tuple[str, tuple[str, ...], tuple[str, ...], str, int | None, tuple[int, int, int | None] | None,
             tuple[Item, ...], str | None]
@@ -34,23 +36,33 @@ def row(contact: Contact, config: Config) -> Row:
     born = contact.birthday
     return (contact.name, contact.aliases, tuple(sorted({normalize_tag(t) for t in contact.tags})),
             contact.status, last, (born.month, born.day, born.year) if born else None,
-            tuple(_item(f) for f in fixed(contact, config)),
+            tuple(sorted((_item(f) for f in fixed(contact, config)), key=_in_row_order)),
             str(contact.cadence) if contact.cadence else None)
+
+
+def _in_row_order(item: Item) -> tuple[str, str, str, bytes, bytes]:
+    """How a contact's follow-ups due the same day are listed (`due` keeps a row's order)."""
+    kind, _, title, source, head, tail = item
+    return kind, title, source or "", head, tail
 
 
 def _item(follow_up: FollowUp) -> Item:
     head, _, tail = jsontext.members(follow_up.to_json(follow_up.due)).partition(_GAP)
-    return follow_up.kind, follow_up.due.toordinal(), follow_up.title, follow_up.source, head, tail
+    return (follow_up.kind, follow_up.due.toordinal(), follow_up.title, follow_up.source,
+            head.encode(), tail.encode())
 
 
 def rows(contacts: Iterable[Contact], config: Config) -> dict[str, Row]:
-    return {contact.path: row(contact, config) for contact in contacts}
+    """Every contact's row, in listing order: by casefolded name, then path, as `due` lists
+    a day's follow-ups (so that it sorts them by day alone: a full sort of 100,000 is 0.2 s)."""
+    made = sorted((contact.name.casefold(), contact.path, contact) for contact in contacts)
+    return {path: row(contact, config) for _, path, contact in made}
 
 
 #: One follow-up of a listing, sorted as `schedule.order` sorts them: (due as a day number,
 #: casefolded name, path, kind, title, source or "", name, last contact as a day number,
 #: its JSON members before `overdue_days`, and after). A tuple: 14,000 are made a run.
-Listed = tuple[int, str, str, str, str, str, str, int | None, str, str]
+Listed = tuple[int, str, str, str, str, str, str, int | None, bytes, bytes]
 
 
 def follow_up(listed: Listed) -> FollowUp:
@@ -60,43 +72,54 @@ def follow_up(listed: Listed) -> FollowUp:
 
 def due(rows: Mapping[str, Row], today: dt.date, within: Interval | None = None, *,
         tags: Iterable[str] = (), kinds: Iterable[str] = ()) -> list[Listed]:
-    """What `schedule.filtered(schedule.due(...))` lists, from the rows, in its order."""
+    """What `schedule.filtered(schedule.due(...))` lists, from the rows, in its order.
+
+    Rows in listing order (`rows`, and the index, keep them so) give the follow-ups in
+    order but for their days: then they are sorted by day alone, else in full."""
     end = (within.after(today) if within else today).toordinal()
     wanted_tags = {normalize_tag(tag) for tag in tags}
     wanted_kinds = set(kinds)
-    found = []
+    found: list[Listed] = []
+    in_order, previous = True, ("", "")
     next_birthday: dict[tuple[int, int], dt.date] = {}  # a few hundred days, for thousands of birthdays
     for path, (name, _, row_tags, status, last, born, items, _) in rows.items():
         if wanted_tags and wanted_tags.isdisjoint(row_tags):
             continue
         key = name.casefold()
-        found += [(day, key, path, kind, title, source or "", name, last, head, tail)
-                  for kind, day, title, source, head, tail in items
-                  if day <= end and (not wanted_kinds or kind in wanted_kinds)]
-        if born is None or (wanted_kinds and "birthday" not in wanted_kinds):
-            continue
-        anniversary = next_birthday.get(born[:2])
-        if anniversary is None:
-            anniversary = next_birthday[born[:2]] = Birthday(*born).next_on_or_after(today)
-        if anniversary.toordinal() <= end:
-            item = birthday(_Birthday(name, path, _status(status), _day(last), Birthday(*born)), today)
-            if item is not None:
-                kind, day, title, _, head, tail = _item(item)
-                found.append((day, key, path, kind, title, "", name, last, head, tail))
-    found.sort()
+        in_order = in_order and (key, path) > previous
+        previous = (key, path)
+        mine = [(day, key, path, kind, title, source or "", name, last, head, tail)
+                for kind, day, title, source, head, tail in items
+                if day <= end and (not wanted_kinds or kind in wanted_kinds)]
+        if born is not None and (not wanted_kinds or "birthday" in wanted_kinds):
+            anniversary = next_birthday.get(born[:2])
+            if anniversary is None:
+                anniversary = next_birthday[born[:2]] = Birthday(*born).next_on_or_after(today)
+            if anniversary.toordinal() <= end:
+                item = birthday(_Birthday(name, path, _status(status), _day(last), Birthday(*born)), today)
+                if item is not None:
+                    kind, day, title, _, head, tail = _item(item)
+                    mine.append((day, key, path, kind, title, "", name, last, head, tail))
+                    mine.sort(key=_AFTER_DAY)
+        found += mine
+    found.sort(key=_DAY if in_order else None)
     return found
+
+
+_DAY = itemgetter(0)
+_AFTER_DAY = itemgetter(slice(3, None))  # the row's order (`_in_row_order`), for a day's follow-ups
 
 
 def json_text(listed: Iterable[Listed], today: dt.date) -> str:
     """The `due --json` array of these (the objects of `FollowUp.to_json`)."""
-    return "".join(json_parts(listed, today))
+    return b"".join(json_parts(listed, today)).decode()
 
 
-def json_parts(listed: Iterable[Listed], today: dt.date) -> Iterator[str]:
-    """`json_text` in parts, to be written one after the other."""
+def json_parts(listed: Iterable[Listed], today: dt.date) -> Iterator[bytes]:
+    """`json_text` in parts, in UTF-8, to be written one after the other."""
     now = today.toordinal()
-    return jsontext.array_parts(f'{head}"overdue_days": {max(0, now - day)}{tail}'
-                                for day, *_, head, tail in listed)
+    return jsontext.utf8_array_parts(b'%b"overdue_days": %d%b' % (item[8], max(0, now - item[0]), item[9])
+                                     for item in listed)
 
 
 class _Birthday(NamedTuple):

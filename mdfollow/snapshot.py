@@ -50,6 +50,7 @@ class Snapshot:
     skipped: tuple[str, ...]
     contacts: tuple[str, ...]  # their paths, in order
     unreadable: tuple[Problem, ...]  # folders that could not be listed, names that are not text
+    listed: tuple[str, ...]  # the contacts' paths in listing order (`listing.rows`)
 
     def entries(self) -> set[tuple[str, str, str]]:
         """(path, size, mtime) of every note, as text: compared as they are, in C."""
@@ -86,7 +87,7 @@ class Loaded:
 
     @property
     def rows(self) -> dict[str, Row]:
-        """Every contact's row (`listing.Row`), in path order."""
+        """Every contact's row (`listing.Row`), in listing order."""
         return self._rows()
 
     def vault(self) -> Vault:
@@ -148,24 +149,24 @@ class _Reader:
             if patched is not None:
                 snapshot, linked, rows = patched
                 if key is not None:
-                    index.store_snapshot(snapshot, [(c, rows[p]) for p, c in linked.items()])
+                    place = {path: number for number, path in enumerate(kept.listed)}
+                    index.store_snapshot(snapshot, linked.values(), {place[p]: r for p, r in rows.items()})
                 return Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
                               lambda: self._contacts(index, snapshot, linked),
                               lambda path: linked.get(path) or _one(index, path))
         result, names = self.built(key)
         if key is not None:
-            rows = result.rows
-            index.store_snapshot(result.snapshot, [(c, rows[c.path]) for c in result.vault().contacts],
-                                 names=names)
+            index.store_snapshot(result.snapshot, result.vault().contacts,
+                                 dict(enumerate(result.rows.values())), names=names)
         return result
 
     def built(self, key: str | None) -> tuple[Loaded, Names]:
         """Every note (from the index where unchanged) linked again, and what links resolved
         against."""
         vault, names = self._linked()
-        snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
-                            tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable))
         found = rows(vault.contacts, self.config)
+        snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
+                            tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable), tuple(found))
         return Loaded(snapshot, key, lambda: found, lambda: vault), names
 
     def _linked(self) -> tuple[Vault, Names]:
@@ -194,9 +195,9 @@ class _Reader:
         """The snapshot's rows, from the index; made again if it no longer has them."""
         assert not index.closed, "a vault's rows are read before its index is closed"
         found = index.rows()
-        if found is None or found.keys() != set(kept.contacts):
+        if found is None or len(found) != len(kept.listed):
             return rows(self._linked()[0].contacts, self.config)
-        return found  # type: ignore[return-value]  # kept by `through` from `listing.row`
+        return dict(zip(kept.listed, found, strict=True))  # type: ignore[arg-type]  # kept by `through`
 
     @collector_paused(freeze=True)
     def _contacts(self, index: Index, kept: Snapshot, linked: Mapping[str, Contact]) -> Vault:
@@ -239,7 +240,7 @@ class _Reader:
         index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
                      changed - fresh.keys())
         snapshot = Snapshot(kept.config, scan.listing, found.problems, found.skipped, kept.contacts,
-                            kept.unreadable)
+                            kept.unreadable, kept.listed)  # no contact renamed: the same order
         return snapshot, found.contacts, rows(found.contacts.values(), self.config)
 
     def _notes(self, index: Index, paths: set[str]) -> dict[str, Note]:

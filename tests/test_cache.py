@@ -628,7 +628,7 @@ def test_a_snapshot_kept_by_other_code_is_read_again(vault: Path, builds: list[i
 
 def test_a_contact_gone_while_the_vault_was_read_is_a_clear_error(vault: Path) -> None:
     """Its row said it was a contact; by the time it is read alone it is not: a message, not a traceback."""
-    loaded = snapshot_module.Loaded(snapshot_module.Snapshot("", "", (), (), (), ()), None, dict,
+    loaded = snapshot_module.Loaded(snapshot_module.Snapshot("", "", (), (), (), (), ()), None, dict,
                                     lambda: Vault((), (), ()), lambda path: None)
     with pytest.raises(ContactNotFound, match=r"People/P1\.md is no longer a contact"):
         loaded.contact("People/P1.md")
