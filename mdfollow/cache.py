@@ -42,7 +42,7 @@ class Exported:
     events: int
 
 
-SCHEMA = 11
+SCHEMA = 12
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
 #: The contacts' rows are kept this many to a value, a marshalled tuple, in the order given
 #: (the listing's: see `snapshot`): a warm `due` reads them all at once, in the order it

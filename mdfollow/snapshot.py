@@ -22,7 +22,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TypeGuard
 
@@ -69,13 +69,19 @@ class Loaded:
     """A vault read through its index: its problems at once; its contact rows and linked
     contacts when asked (from memory, the index, or, if the index lost them, the notes)."""
 
-    def __init__(self, snapshot: Snapshot, key: str | None, rows: Callable[[], dict[str, Row]],
+    def __init__(self, snapshot: Snapshot, key: Callable[[], str] | None, rows: Callable[[], dict[str, Row]],
                  vault: Callable[[], Vault], contact: Callable[[str], Contact | None] | None = None) -> None:
         self.snapshot = snapshot
-        self.key = key  # the vault's key for what is kept along with it (the feed); None: too fresh
+        self._key = cache(key) if key is not None else None
         self._rows = cache(rows)
         self._vault = cache(vault)
         self._contact = contact
+
+    @property
+    def key(self) -> str | None:
+        """The vault's key for what is kept along with it (the feed); None when a note is too
+        fresh. Worked out when asked (`export`): a hash of every note's size and mtime."""
+        return self._key() if self._key is not None else None
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -133,7 +139,7 @@ class _Reader:
     def through(self, index: Index) -> Loaded:
         kept = index.snapshot()
         changed = self._changed(kept) if _whole(kept) else None
-        key = _key(self.scan, self.config)
+        key = partial(_key, self.scan, self.config) if _settled(self.scan) else None
         if _whole(kept) and changed == set():
             return Loaded(kept, key, lambda: self._rows(index, kept), lambda: self._contacts(index, kept, {}),
                           lambda path: _one(index, path))
@@ -141,7 +147,8 @@ class _Reader:
         keep_names(index.location.parent, self.vault, result.rows)  # for shell completion
         return result
 
-    def _renewed(self, index: Index, kept: object, changed: set[str] | None, key: str | None) -> Loaded:
+    def _renewed(self, index: Index, kept: object, changed: set[str] | None,
+                 key: Callable[[], str] | None) -> Loaded:
         """The vault with the notes changed since the snapshot taken in (or every note linked
         again), kept in the index unless a note is too fresh."""
         if _whole(kept) and changed is not None:
@@ -160,7 +167,7 @@ class _Reader:
                                  dict(enumerate(result.rows.values())), names=names)
         return result
 
-    def built(self, key: str | None) -> tuple[Loaded, Names]:
+    def built(self, key: Callable[[], str] | None) -> tuple[Loaded, Names]:
         """Every note (from the index where unchanged) linked again, and what links resolved
         against."""
         vault, names = self._linked()
@@ -261,10 +268,13 @@ def _one(index: Index, path: str) -> Contact | None:
     return (index.contacts({path}) or {}).get(path)
 
 
-def _key(scan: Scan, config: Config) -> str | None:
-    """What the vault's reading depends on; None when a note is too fresh to be trusted."""
-    now = time.time_ns()
-    if len(scan.stats) != len(scan.paths) or any(now - mtime <= RACY_NS for _, mtime in scan.stats.values()):
-        return None
+def _settled(scan: Scan) -> bool:
+    """Whether every note was read and none is too fresh to be trusted (see `RACY_NS`)."""
+    settled = time.time_ns() - RACY_NS
+    return len(scan.stats) == len(scan.paths) and all(mtime < settled for _, mtime in scan.stats.values())
+
+
+def _key(scan: Scan, config: Config) -> str:
+    """What the vault's reading depends on."""
     data = "\n".join((fingerprint(config.spellings), repr(config), scan.listing, *map(str, scan.unreadable)))
     return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()

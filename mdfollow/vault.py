@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import filterfalse
 from pathlib import Path
 
 from . import fileio
@@ -257,16 +258,12 @@ def note_paths(vault: Path, template_folders: Sequence[str],
     problems: list[Problem] = [] if unreadable is None else unreadable
     for prefix, names in _note_folders(str(vault), "", template_folders, problems):
         paths = [prefix + name for name in names]
-        if _utf8("".join(paths)):  # as nearly every folder is: no name to check alone
-            yield from paths
-            continue
-        for path in paths:
-            if _utf8(path):
-                yield path
-            else:
-                shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                problems.append(Problem(shown, 1, "error", "the file name is not UTF-8 text; rename "
-                                                           "the file; note skipped"))
+        odd = [path for path in filterfalse(str.isascii, paths) if not _utf8(path)]  # ASCII is text
+        for path in odd:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            problems.append(Problem(shown, 1, "error", "the file name is not UTF-8 text; rename "
+                                                       "the file; note skipped"))
+        yield from (path for path in paths if path not in odd) if odd else paths
 
 
 def _note_folders(root: str, prefix: str, template_folders: Sequence[str],
@@ -290,7 +287,7 @@ def _note_folders(root: str, prefix: str, template_folders: Sequence[str],
         unreadable.append(Problem(where, 1, "warning",
                                   f"cannot read this folder: {_reason(error)}; its notes are skipped"))
         return
-    yield prefix, sorted(name for name in files if _is_note_name(name))
+    yield prefix, sorted(filter(_NOTE_NAME.match, files))
     for name in sorted(folders):
         if not _skipped_folder(name, template_folders):
             yield from _note_folders(root, f"{prefix}{name}/", template_folders, unreadable)
@@ -327,7 +324,12 @@ def _skipped_folder(name: str, template_folders: Sequence[str]) -> bool:
 
 
 def _is_note_name(name: str) -> bool:
-    return name.lower().endswith(".md") and not name.startswith(".")
+    return _NOTE_NAME.match(name) is not None
+
+
+#: A note's file name: ends in `.md` in any case, doesn't start with a dot. A pattern, for
+#: `filter` to go through a folder's names in C (100,000 names: 20 ms as Python calls).
+_NOTE_NAME = re.compile(r"[^.].*\.[mM][dD]\Z", re.DOTALL)
 
 
 def read_note(vault: Path, path: str, config: Config) -> Note:
