@@ -24,7 +24,6 @@ from . import __version__, actions, jsontext, listing, schedule
 from .actions import Change
 from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
-from .contacts import Vault, answering_to, resolve, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -60,6 +59,7 @@ from .vault_templates import draft_template, vault_template
 if TYPE_CHECKING:
     import threading
 
+    from .contacts import Vault
     from .links import Links
     from .watch import FeedBuilder
 
@@ -176,6 +176,8 @@ def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
 
 def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, tuple[Contact, tuple[Problem, ...]]]:
     """The read vault, and the contact NAME means read while its index is open."""
+    from .contacts import resolve  # linking's module: not imported by a warm `due`
+
     person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
     return loaded, (loaded.contact(person.path), loaded.problems)
 
@@ -381,6 +383,8 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
+    from .contacts import tell_apart
+
     who = tell_apart([(item.contact, item.path) for item in items], listing.names(every))
     lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
              for item in items]
@@ -749,6 +753,8 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     config = session.config
     vault = open_vault(session.vault_path)
     file_name = note_file_name(name)
+    from .contacts import answering_to
+
     existing = answering_to(listing.people(session.listing()), name, file_name[:-3])
     if existing:
         raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "

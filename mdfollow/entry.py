@@ -17,9 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .completion import names, reply, request
 from .locations import find_vault, index_folder, user_config_path
-from .name_list import read_names
 
 if TYPE_CHECKING:
     import click
@@ -66,6 +64,9 @@ def _quick_answer(program: str, environ: Mapping[str, str]) -> bytes | None:
 def complete_name(instruction: str, environ: Mapping[str, str], here: Path) -> bytes | None:
     """What click's completion prints for this request, when it is a NAME this can answer
     from the names file; None otherwise."""
+    from .completion import names, reply, request  # not for a command: only a Tab needs them
+    from .name_list import read_names
+
     wanted = request(instruction, environ)
     if wanted is None:
         return None

@@ -24,18 +24,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache, partial
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from .cache import Index, fingerprint, load_note
 from .config import Config
-from .contacts import Linker, Names, Vault, patch
 from .errors import ContactNotFound
 from .listing import Row, rows
 from .model import Contact, Note, Problem
-from .name_list import keep_names
 from .vault import RACY_NS, Known, Progress, Scan, collector_paused, read_note, refreshed, scan_notes
 
+if TYPE_CHECKING:  # linking is imported when a note changed: not by a run where none did
+    from .contacts import Names, Vault
+
 PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
+#: The notes changed since the snapshot, each with its size and mtime as the snapshot saw it
+#: (None: a note it did not have).
+Changed = dict[str, tuple[int, int] | None]
 
 
 @dataclass(frozen=True)
@@ -140,14 +144,12 @@ class _Reader:
         kept = index.snapshot()
         changed = self._changed(kept) if _whole(kept) else None
         key = partial(_key, self.scan, self.config) if _settled(self.scan) else None
-        if _whole(kept) and changed == set():
+        if _whole(kept) and changed == {}:
             return Loaded(kept, key, lambda: self._rows(index, kept), lambda: self._contacts(index, kept, {}),
                           lambda path: _one(index, path))
-        result = self._renewed(index, kept, changed, key)
-        keep_names(index.location.parent, self.vault, result.rows)  # for shell completion
-        return result
+        return self._renewed(index, kept, changed, key)
 
-    def _renewed(self, index: Index, kept: object, changed: set[str] | None,
+    def _renewed(self, index: Index, kept: object, changed: Changed | None,
                  key: Callable[[], str] | None) -> Loaded:
         """The vault with the notes changed since the snapshot taken in (or every note linked
         again), kept in the index unless a note is too fresh."""
@@ -155,16 +157,22 @@ class _Reader:
             patched = self._patched(index, kept, changed)
             if patched is not None:
                 snapshot, linked, rows = patched
+                loaded = Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
+                                lambda: self._contacts(index, snapshot, linked),
+                                lambda path: linked.get(path) or _one(index, path))
+                # Kept unless a note is too fresh. Then the names kept for completion still
+                # hold: a patch renames no one, and a folder changed in the last seconds bars
+                # the list anyway.
                 if key is not None:
                     place = {path: number for number, path in enumerate(kept.listed)}
                     index.store_snapshot(snapshot, linked.values(), {place[p]: r for p, r in rows.items()})
-                return Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
-                              lambda: self._contacts(index, snapshot, linked),
-                              lambda path: linked.get(path) or _one(index, path))
+                    _keep_names(index, self.vault, loaded)
+                return loaded
         result, names = self.built(key)
         if key is not None:
             index.store_snapshot(result.snapshot, result.vault().contacts,
                                  dict(enumerate(result.rows.values())), names=names)
+        _keep_names(index, self.vault, result)
         return result
 
     def built(self, key: Callable[[], str] | None) -> tuple[Loaded, Names]:
@@ -179,23 +187,28 @@ class _Reader:
     def _linked(self) -> tuple[Vault, Names]:
         """Every note linked; the parsed notes are freed on return, before anything else is
         made of the vault (they are most of a cold read's memory)."""
+        from .contacts import Linker
+
         linker = Linker(self.config)
         linker.update({path: known.note for path, known in refreshed(
             self.vault, self.config, {}, self.scan, self.index, self.progress, whole=True).items()})
         return linker.vault(), linker.names
 
-    def _changed(self, kept: Snapshot) -> set[str] | None:
-        """The notes added, changed or gone since the snapshot; None when it can't be told."""
+    def _changed(self, kept: Snapshot) -> Changed | None:
+        """The notes added, changed or gone since the snapshot, each with its size and mtime
+        as the snapshot saw it (None: not in it); None when it can't be told."""
         scan = self.scan
         if (kept.config != repr(self.config) or kept.unreadable != tuple(scan.unreadable)
                 or len(scan.stats) != len(scan.paths)):
             return None
         if kept.listing == scan.listing:
-            return set()
+            return {}
         try:
-            return {path for path, _, _ in kept.entries() ^ _entries(scan.listing)}
+            before, now = kept.entries(), _entries(scan.listing)
+            seen = {path: (int(size), int(mtime)) for path, size, mtime in before - now}
         except ValueError:  # damaged, like any damaged cached value: read again
             return None
+        return {path: seen.get(path) for path, _, _ in before ^ now}
 
     @collector_paused(freeze=True)
     def _rows(self, index: Index, kept: Snapshot) -> dict[str, Row]:
@@ -217,20 +230,21 @@ class _Reader:
         contacts.update(linked)
         if contacts.keys() != set(kept.contacts):
             return self._linked()[0]
+        from .contacts import Vault
+
         return Vault(tuple(contacts[path] for path in kept.contacts), kept.problems, kept.skipped)
 
     def _patched(self, index: Index, kept: Snapshot,
-                 changed: set[str]) -> tuple[Snapshot, dict[str, Contact], dict[str, Row]] | None:
+                 changed: Changed) -> tuple[Snapshot, dict[str, Contact], dict[str, Row]] | None:
         """The snapshot with the changed notes taken in, the contacts linked again and their
         rows; None when every note must be linked again."""
+        from .contacts import Names, patch
+
         names = index.names() if len(changed) <= PATCH_LIMIT else None
         if not isinstance(names, Names):
             return None
-        try:
-            stats = {path: (int(size), int(mtime)) for path, size, mtime in kept.entries() if path in changed}
-        except ValueError:  # damaged, like any damaged cached value: read again
-            return None
-        known = changed & stats.keys()
+        stats = {path: seen for path, seen in changed.items() if seen is not None}
+        known = stats.keys()
         before = {p: load_note(e) for p, e in index.entries(known).items()
                   if (e.size, e.mtime_ns) == stats[p]}
         if len(before) != len(known) or None in before.values():
@@ -245,7 +259,7 @@ class _Reader:
             return None
         settled = time.time_ns() - RACY_NS
         index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
-                     changed - fresh.keys())
+                     changed.keys() - fresh.keys())
         snapshot = Snapshot(kept.config, scan.listing, found.problems, found.skipped, kept.contacts,
                             kept.unreadable, kept.listed)  # no contact renamed: the same order
         return snapshot, found.contacts, rows(found.contacts.values(), self.config)
@@ -261,6 +275,13 @@ class _Reader:
 def _whole(kept: object) -> TypeGuard[Snapshot]:
     """A snapshot with every field: one kept by other code is read like a damaged one, again."""
     return isinstance(kept, Snapshot) and all(hasattr(kept, f.name) for f in fields(Snapshot))
+
+
+def _keep_names(index: Index, vault: Path, loaded: Loaded) -> None:
+    """The contacts' names beside the index, for shell completion (`name_list`)."""
+    from .name_list import keep_names
+
+    keep_names(index.location.parent, vault, loaded.rows)
 
 
 def _one(index: Index, path: str) -> Contact | None:
