@@ -12,9 +12,8 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
@@ -22,8 +21,6 @@ import click
 
 from . import __version__, actions, jsontext, listing, schedule
 from .actions import Change
-from .cache import Exported, Index, default_location, fingerprint
-from .config import Config, UserConfig
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -38,16 +35,13 @@ from .errors import (
 )
 from .fields import Interval, parse_date, parse_interval, parse_until
 from .horizon import far_dates
-from .listing import Row
-from .model import Contact, FollowUp, Kind, Problem, stale_json
-from .snapshot import Loaded, load
-from .terminal import COLOR_CHOICES, broken_notes, progress, table, width
+from .links import vault_links
+from .model import Contact, FollowUp, Kind, stale_json
+from .session import Session, warn
+from .terminal import COLOR_CHOICES, progress, table, width
 from .terminal import color as use_color
 from .vault import (
-    choose_vault,
     feed_target,
-    load_config,
-    load_user_config,
     note_text,
     notes_folder,
     open_vault,
@@ -59,8 +53,6 @@ from .vault_templates import draft_template, vault_template
 if TYPE_CHECKING:
     import threading
 
-    from .contacts import Vault
-    from .links import Links
     from .watch import FeedBuilder
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,112 +75,25 @@ def _interval_option(ctx: click.Context, param: click.Parameter, value: str | No
         raise click.BadParameter(str(error), ctx, param) from None
 
 
-@dataclass
-class Session:
-    """What every command needs: the vault, its config and the day it is."""
-
-    given_vault: Path | None  # --vault or MDFOLLOW_VAULT; else the vault is found (`vault_path`)
-    config_path: Path | None
-    today: dt.date
-    use_cache: bool = True
-    pinned: bool = False  # --today given: watch and serve keep that day instead of following the clock
-    quiet_skips: bool = field(default=False)
-    show_progress: bool = field(default_factory=lambda: sys.stderr.isatty())
-    _said: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
-
-    @cached_property
-    def vault_path(self) -> Path:
-        return choose_vault(self.given_vault, Path.cwd(), self.user)
-
-    @cached_property
-    def user(self) -> UserConfig:
-        return load_user_config()
-
-    @cached_property
-    def config(self) -> Config:
-        return load_config(open_vault(self.vault_path), self.config_path, self.user)
-
-    def load(self) -> Vault:
-        """Read the vault (once); notes too broken to read are named once on stderr."""
-        return self._vault
-
-    def _before_parsing(self, paths: list[str]) -> Iterable[str]:
-        """Runs only when notes must be parsed: says if YAML will be slow, shows progress."""
-        if paths:
-            from .notes import HAVE_LIBYAML
-
-            if not HAVE_LIBYAML:
-                _warn("PyYAML has no libyaml here: reading notes will be about 7x slower")
-        return progress(paths, "Reading notes") if self.show_progress else paths
-
-    def index(self, root: Path) -> Index | None:
-        """The vault's index in the cache folder, unless --no-cache."""
-        if not self.use_cache:
-            return None
-        return Index(default_location(root), fingerprint(self.config.spellings), _warn)
-
-    @cached_property
-    def _vault(self) -> Vault:
-        return self._read(lambda root, index: _with_vault(self._load(root, index)))
-
-    def listing(self) -> dict[str, Row]:
-        """The vault's contact rows (what `due` lists from), without its contacts when
-        nothing changed; broken notes are named once on stderr."""
-        return self._read(lambda root, index: _with_rows(self._load(root, index)))
-
-    def contact(self, name: str) -> tuple[Contact, tuple[Problem, ...]]:
-        """The contact NAME means, found among the index's rows and read alone, and the
-        problems found in the vault."""
-        return self._read(lambda root, index: _with_contact(self._load(root, index), name))
-
-    def _load(self, root: Path, index: Index | None) -> Loaded:
-        return load(root, self.config, index, self._before_parsing)
-
-    def feed(self) -> Exported:
-        """The calendar feed on `today`, after the feed state kept from the last one (saved)."""
-        from .publish import export_feed
-
-        return self._read(lambda root, index: export_feed(
-            root.resolve(), self.config, _links(self.config, root.resolve()), self.today, index,
-            self._before_parsing))
-
-    def _read(self, read: Callable[[Path, Index | None], tuple[Loaded, T]]) -> T:
-        """What `read` makes of the vault through its index; broken notes named once on stderr."""
-        root = open_vault(self.vault_path)
-        index = self.index(root)
-        try:
-            vault, result = read(root, index)
-        finally:
-            if index is not None:
-                index.close()
-        if not self.quiet_skips:
-            for line in broken_notes(vault.problems, vault.skipped):
-                if line not in self._said:  # a command may read the vault twice (NAME, then all)
-                    self._said.add(line)
-                    _warn(line)
-        return result
+def _cadence_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A cadence as written (`30d`, `monthly`), refused here if it isn't one."""
+    if value is None or not value.strip():
+        return None
+    try:
+        parse_interval(value)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    return value.strip()
 
 
-def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
-    """The read vault and its contacts, read while its index is open."""
-    return loaded, loaded.vault()
+def _folder_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A folder inside the vault, as the prefix of its notes' paths (`People/`)."""
+    from .new_notes import folder_prefix
 
-
-def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, tuple[Contact, tuple[Problem, ...]]]:
-    """The read vault, and the contact NAME means read while its index is open."""
-    from .contacts import resolve  # linking's module: not imported by a warm `due`
-
-    person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
-    return loaded, (loaded.contact(person.path), loaded.problems)
-
-
-def _with_rows(loaded: Loaded) -> tuple[Loaded, dict[str, Row]]:
-    """The read vault and its contact rows, read while its index is open."""
-    return loaded, loaded.rows
-
-
-def _warn(message: str) -> None:
-    click.echo(f"mdfollow: warning: {message}", err=True)
+    try:
+        return folder_prefix(value)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error), ctx, param) from None
 
 
 pass_session = click.make_pass_decorator(Session)
@@ -389,7 +294,7 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
              for item in items]
     _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), lines,
-                 late=[item.due < today for item in items], shrink=(4, 1))
+                 late=[item.due < today for item in items], shrink=(4, 1), drop=(3, 2))
 
 
 def _by(today: dt.date, end: dt.date) -> str:
@@ -477,7 +382,8 @@ def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int |
     rows = [(c.name, _date(c.last_contact),
              str((today - c.last_contact).days) if c.last_contact else "-",
              str(c.cadence) if c.cadence else "-", c.status, c.path) for c in contacts]
-    _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows)
+    _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows,
+                 shrink=(5, 0), drop=(3, 4, 1))
 
 
 @cli.command()
@@ -498,7 +404,7 @@ def export(session: Session, output: Path | None, force: bool) -> None:
     target = feed_target(output, root, force=force)
     made = session.feed()
     if made.warning:
-        _warn(made.warning)
+        warn(made.warning)
     data = made.data
     if target is None:
         click.echo(data, nl=False)
@@ -544,9 +450,9 @@ def _print_json(items: list[dict[str, Any]]) -> None:
 
 
 def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 late: Sequence[bool] = (), *, shrink: Sequence[int] = ()) -> None:
-    """A table; with `shrink`, those columns are cut to fit the terminal's width."""
-    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink)
+                 late: Sequence[bool] = (), *, shrink: Sequence[int] = (), drop: Sequence[int] = ()) -> None:
+    """A table; with `shrink` and `drop`, fitted to the terminal's width (`terminal.table`)."""
+    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink, drop=drop)
     click.echo(click.style(lines[0], bold=True))
     for index, line in enumerate(lines[1:]):
         click.echo(click.style(line, fg="red") if index < len(late) and late[index] else line)
@@ -735,10 +641,11 @@ def done(session: Session, name: str, fragment: str, dry_run: bool, commit: bool
 
 @cli.command()
 @click.argument("name")
-@click.option("--cadence", default=None, help="How often to follow up: 30d, 2w, 3m, monthly…")
+@click.option("--cadence", callback=_cadence_option, help="How often to follow up: 30d, 2w, 3m, monthly…")
 @click.option("--met", callback=_date_option, metavar="YYYY-MM-DD", help="When you met.")
 @click.option("--tags", default="", help="Comma-separated tags: client,friend")
-@click.option("--folder", default="People", show_default=True, help="Vault folder for the note.")
+@click.option("--folder", default="People", show_default=True, callback=_folder_option,
+              help="Vault folder for the note.")
 @writing_command
 @pass_session
 def new(session: Session, name: str, cadence: str | None, met: dt.date | None, tags: str,
@@ -747,7 +654,8 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
 
     Fills in the follow-up fields given; never overwrites an existing note.
     """
-    from .edit import new_note, note_file_name, yaml_list
+    from .edit import new_note, note_file_name
+    from .new_notes import contact_fields
     from .templates import has_templater
 
     config = session.config
@@ -759,23 +667,13 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     if existing:
         raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "
                           "nothing was written. Use another name, or `mdfollow log` that contact")
-    fields: dict[str, str] = {}
-    if cadence:
-        try:
-            parse_interval(cadence)
-        except InvalidValue as error:
-            raise click.BadParameter(str(error), param_hint="--cadence") from None
-        fields["cadence"] = cadence.strip()
-    if met:
-        fields["met"] = met.isoformat()
-    tag_list = [t.strip().lstrip("#") for t in tags.split(",") if t.strip()]
-    if tag_list:
-        fields["tags"] = yaml_list(tag_list)
-    path = f"{_vault_folder(folder)}{file_name}"
+    notes_folder(vault, folder, config.template_folders)
+    path = f"{folder}{file_name}"
     template = vault_template(vault, config)
     if template is not None and has_templater(template):
-        _warn("the template holds Templater commands (<% … %>); they are left as they are: "
+        warn("the template holds Templater commands (<% … %>); they are left as they are: "
               "run Templater on the new note")
+    fields = contact_fields(cadence, met, tags)
     text = new_note(name.strip(), template, _now(session), fields, config.spellings, file_name[:-3])
     if _apply(session, [Change(path, None, text)], f"new: {name.strip()}", dry_run=dry_run, commit=commit):
         click.echo(f"Created {path}")
@@ -796,14 +694,7 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     from . import history
 
     contact = _find(session, name)
-    vault = open_vault(session.vault_path)
-    rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
-             "source": i.source} for i in contact.interactions]
-    rows += [{"date": c.date.isoformat(), "kind": "git",
-              "text": f"{c.field}: {c.old or '(none)'} → {c.new or '(none)'}",
-              "source": f"{c.commit} {c.subject}"}
-             for c in history.field_changes(vault, contact.path, session.config.spellings)]
-    rows.sort(key=lambda r: r["date"], reverse=True)
+    rows = history.timeline(contact, open_vault(session.vault_path), session.config.spellings)
     if as_json:
         _print_json(rows)
         return
@@ -811,7 +702,8 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     if not rows:
         click.echo("No history yet: `mdfollow log` records one.")
         return
-    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows])
+    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows],
+                 shrink=(3, 2), drop=(3, 1))
 
 
 @cli.command("help")
@@ -846,12 +738,6 @@ def help_command(ctx: click.Context, topic: str | None) -> None:
 # --- the live vault ---------------------------------------------------------------------
 
 
-def _links(config: Config, root: Path) -> Links:
-    from .links import Links
-
-    return Links(config.feed.link, root.name, root.as_uri(), config.serve.public_url)
-
-
 def live_options(func: F) -> F:
     """What `watch` and `serve` share: the feed file, the debounce and the log."""
     func = click.option("-v", "--verbose", is_flag=True, help="Log one line per rebuild on stderr.")(func)
@@ -880,8 +766,8 @@ def _builder(session: Session, output: Path | None, force: bool) -> FeedBuilder:
     root = open_vault(session.vault_path).resolve()
     target = feed_target(output, root, force=force, stdout=False)
     assert target is not None
-    return FeedBuilder(root, session.config, _links(session.config, root), target, session.index(root), _warn,
-                       today=session.today if session.pinned else None)
+    return FeedBuilder(root, session.config, vault_links(session.config, root), target, session.index(root),
+                       warn, today=session.today if session.pinned else None)
 
 
 def _log(verbose: bool) -> Callable[[str], None] | None:
@@ -934,9 +820,9 @@ def serve(session: Session, host: str, port: int, rotate_token: bool, read_only:
     served = start(builder.vault, session.config, builder.feed, host=host, port=port,
                    rotate_token=rotate_token, read_only=read_only,
                    today=session.today if session.pinned else None,
-                   warn=_warn, log=_log(verbose))
+                   warn=warn, log=_log(verbose))
     if host not in ("127.0.0.1", "localhost", "::1"):
-        _warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
+        warn(f"listening on {host}: anyone who can reach this machine and learns the URL can read "
               "your follow-ups; for Google or Outlook.com put it behind HTTPS")
     click.echo(f"Serving the feed of {builder.vault}\n  http://{served.feed_url}\n  webcal://{served.feed_url}\n"
                "Subscribe to one of these URLs; keep them secret (Ctrl-C stops).\n"
@@ -965,8 +851,9 @@ def pair(session: Session, name: str | None, listing: bool, revoke: str | None, 
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--folder", default="People", show_default=True, help="Vault folder for the new notes.")
-@click.option("--cadence", default=None, help="Cadence for everyone imported: 90d, quarterly…")
+@click.option("--folder", default="People", show_default=True, callback=_folder_option,
+              help="Vault folder for the new notes.")
+@click.option("--cadence", callback=_cadence_option, help="Cadence for everyone imported: 90d, quarterly…")
 @click.option("--spread", callback=_interval_option, default=None, metavar="INTERVAL",
               help="Give each new contact a first next-due spread evenly over this many days: 30d.")
 @click.option("-v", "--verbose", is_flag=True, help="List every note created and every person skipped.")
@@ -981,13 +868,8 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
     from which nobody at all can be read exits 5.
     """
     from .addressbook import plan_import, read_people
-    from .edit import new_note, note_file_name
+    from .new_notes import imported_notes
 
-    if cadence:
-        try:
-            parse_interval(cadence)
-        except InvalidValue as error:
-            raise click.BadParameter(str(error), param_hint="--cadence") from None
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -998,22 +880,12 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
             click.echo(f"  {problem}")
         raise UnreadableInput(f"nobody could be read from {file.name}; nothing was written")
     vault = open_vault(session.vault_path)
-    plan = plan_import(people, session.load().contacts, session.today, cadence and cadence.strip(),
+    plan = plan_import(people, session.load().contacts, session.today, cadence,
                        spread if spread and spread.count else None)
+    notes_folder(vault, folder, session.config.template_folders)
     template = vault_template(vault, session.config)
-    notes_folder(vault, _vault_folder(folder), session.config.template_folders)
-    taken: set[str] = set()
-    changes = []
-    for person, fields in plan.create:
-        try:
-            file_name = note_file_name(person.name)
-        except EditRefused as error:
-            plan.skipped.append((person, str(error)))
-            continue
-        path = _free_path(vault, folder, file_name, taken)
-        stem = path.rsplit("/", 1)[-1][:-3]
-        changes.append(Change(path, None, new_note(person.name, template, _now(session), fields,
-                                                   session.config.spellings, stem)))
+    changes, refused = imported_notes(plan, vault, folder, template, _now(session), session.config.spellings)
+    plan.skipped.extend(refused)
     if dry_run:
         for change in changes:
             click.echo(f"would create {change.path}")
@@ -1021,26 +893,6 @@ def import_command(session: Session, file: Path, folder: str, cadence: str | Non
         _apply(session, changes, f"import: {_plural(len(changes), 'contact')} from {file.name}",
                dry_run=False, commit=commit)
     _import_summary([c.path for c in changes], plan.skipped, problems, dry_run=dry_run, verbose=verbose)
-
-
-def _vault_folder(folder: str) -> str:
-    """`People` -> `People/`; a folder outside the vault (`..`, absolute) is refused."""
-    parts = [part for part in folder.replace("\\", "/").split("/") if part not in ("", ".")]
-    if folder.startswith(("/", "\\")) or ".." in parts or any(":" in part for part in parts):
-        raise click.BadParameter(f"{folder!r} is not a folder inside the vault", param_hint="--folder")
-    return "".join(f"{part}/" for part in parts)
-
-
-def _free_path(vault: Path, folder: str, file_name: str, taken: set[str]) -> str:
-    """A path no note has yet: `Jane Doe.md`, else `Jane Doe 2.md`, …"""
-    prefix = _vault_folder(folder)
-    stem = file_name[:-3]
-    for number in range(1, 10_000):
-        candidate = f"{prefix}{stem if number == 1 else f'{stem} {number}'}.md"
-        if candidate.casefold() not in taken and not (vault / candidate).exists():
-            taken.add(candidate.casefold())
-            return candidate
-    raise EditRefused(f"no free file name for {stem!r} in {folder!r}")
 
 
 def _import_summary(created: list[str], skipped: Sequence[tuple[Any, str]], problems: Sequence[Any], *,
@@ -1123,4 +975,4 @@ def _copy(text: str) -> None:
     if copy_with_tool(text):
         click.echo("(copied to the clipboard)", err=True)
         return
-    _warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")
+    warn("no clipboard here (pbcopy, wl-copy, xclip or xsel); the draft is printed above")

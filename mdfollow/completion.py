@@ -200,15 +200,48 @@ def _option(args: Sequence[str], index: int, values: frozenset[str], flags: froz
     return None
 
 
-def reply(shell: str, candidates: Iterable[tuple[str, str | None]]) -> str:
-    """The shell's reply, as click's `ShellComplete.complete` formats plain items."""
-    return "\n".join(_item(shell, value, help_) for value, help_ in candidates)
+def reply(style: str, candidates: Iterable[tuple[str, str | None]]) -> str:
+    """The shell's reply, as click's `ShellComplete.complete` joins its items."""
+    item = STYLES[style]
+    return "\n".join(item(value, help_) for value, help_ in candidates)
 
 
-def _item(shell: str, value: str, help_: str | None) -> str:
-    if shell == "zsh":  # `_describe` splits value and help at the first unescaped colon
-        shown = help_ or "_"
-        return "\n".join(("plain", value if shown == "_" else value.replace(":", "\\:"), shown))
-    if shell == "fish" and help_:
-        return f"plain,{value}\t" + help_.replace("\n", "\\n").replace("\t", " ")
+# How click formats one plain item, by shell and release. Which of these the installed click
+# uses is found by `name_list`, which asks click itself (`format_completion`) when it writes
+# the names; a shell none of them matches is left to click.
+
+def _comma(value: str, help_: str | None) -> str:
+    """bash, every release."""
     return f"plain,{value}"
+
+
+def _comma_help(value: str, help_: str | None) -> str:
+    """fish before 8.4."""
+    return f"plain,{value}\t{help_}" if help_ else f"plain,{value}"
+
+
+def _comma_help_flat(value: str, help_: str | None) -> str:
+    """fish from 8.4.2: the help on one line, a tab in it a space."""
+    return f"plain,{value}\t" + help_.replace("\n", "\\n").replace("\t", " ") if help_ else f"plain,{value}"
+
+
+def _lines(value: str, help_: str | None) -> str:
+    """zsh before 8.3: type, value and help ("_": none) on lines of their own."""
+    return f"plain\n{value}\n{help_ or '_'}"
+
+
+def _lines_colon(value: str, help_: str | None) -> str:
+    """zsh from 8.3: `_describe` splits value and help at the first unescaped colon."""
+    if not help_:
+        return f"plain\n{value}\n_"
+    escaped = value.replace(":", "\\:")
+    return f"plain\n{escaped}\n{help_}"
+
+
+def _lines_escaped(value: str, help_: str | None) -> str:
+    """fish in 8.4.0 and 8.4.1: three lines, with newlines inside escaped."""
+    return "\n".join(("plain", value.replace("\n", "\\n"), (help_ or "_").replace("\n", "\\n")))
+
+
+STYLES = {"comma": _comma, "comma-help": _comma_help, "comma-help-flat": _comma_help_flat,
+          "lines": _lines, "lines-colon": _lines_colon, "lines-escaped": _lines_escaped}

@@ -72,10 +72,11 @@ def complete_name(instruction: str, environ: Mapping[str, str], here: Path) -> b
         return None
     given = wanted.vault if wanted.vault is not None else environ.get("MDFOLLOW_VAULT") or None
     vault = _vault(given, here, environ)
-    people = read_names(index_folder(vault, environ), vault) if vault is not None else None
-    if people is None:
+    kept = read_names(index_folder(vault, environ), vault, wanted.shell) if vault is not None else None
+    if kept is None:
         return None
-    return (reply(wanted.shell, names(people, wanted.typed, bash=wanted.shell == "bash")) + "\n").encode()
+    people, style = kept
+    return (reply(style, names(people, wanted.typed, bash=wanted.shell == "bash")) + "\n").encode()
 
 
 def _vault(given: str | None, here: Path, environ: Mapping[str, str]) -> Path | None:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +26,7 @@ from .state import ensure_state_dir, state_dir
 from .vault import write_atomic
 
 FILE_NAME = "feed-state.json"
+LOCK_NAME = "feed.lock"
 VERSION = 1
 _V = TypeVar("_V")
 
@@ -173,3 +176,24 @@ def save_state(vault: Path, text: str, *, durable: bool = True) -> None:
     which costs a jump forward of SEQUENCE and LAST-MODIFIED, never a step back."""
     write_atomic(ensure_state_dir(vault) / FILE_NAME, text.encode("utf-8"), 0o600, durable=durable)
 
+
+@contextmanager
+def one_at_a_time(vault: Path) -> Iterator[None]:
+    """Hold the vault's feed lock: while a watcher and an `export` from cron both make a feed,
+    each starts from the state the other saved. Two feeds made from one state could give an
+    event changed by both the same SEQUENCE (it counts minutes), and a calendar that took
+    the first would never take the second. Where there is no lock to take (no `fcntl`, a
+    state folder that can't be written), the feed is made without it: saving the state
+    then says what is wrong."""
+    try:
+        import fcntl
+
+        fd = os.open(ensure_state_dir(vault) / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when the fd closes, or the process ends
+        yield
+    finally:
+        os.close(fd)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import GitError
 from .fields import normalize_key
+from .model import Contact
 from .notes import TOP_KEY
 
 _TRACKED = ("last-contact", "next-due")
@@ -91,6 +92,17 @@ def field_changes(vault: Path, path: str, spellings: Mapping[str, str]) -> list[
                 changes.append(FieldChange(dt.date.fromisoformat(day), commit_id[:10], subject, name,
                                            before.get(name, ""), after.get(name, "")))
     return changes
+
+
+def timeline(contact: Contact, vault: Path, spellings: Mapping[str, str]) -> list[dict[str, str]]:
+    """`history`'s rows (and its `--json` objects), newest first: the contact's log lines and
+    the daily notes that link it, then how git saw its dates change."""
+    rows = [{"date": i.date.isoformat(), "kind": "log" if ":" in i.source else "note", "text": i.text,
+             "source": i.source} for i in contact.interactions]
+    rows += [{"date": c.date.isoformat(), "kind": "git",
+              "text": f"{c.field}: {c.old or '(none)'} → {c.new or '(none)'}",
+              "source": f"{c.commit} {c.subject}"} for c in field_changes(vault, contact.path, spellings)]
+    return sorted(rows, key=lambda row: row["date"], reverse=True)
 
 
 def _field(line: str, spellings: Mapping[str, str]) -> tuple[str, str] | None:

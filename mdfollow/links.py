@@ -8,7 +8,12 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 @dataclass(frozen=True)
@@ -38,3 +43,8 @@ class Links:
 def contact_id(path: str) -> str:
     """A contact's id in URLs (`/c/<id>`): stable while the note keeps its path, and no name."""
     return hashlib.sha256(f"contact\x1f{path}".encode()).hexdigest()[:16]
+
+
+def vault_links(config: Config, root: Path) -> Links:
+    """The links of this vault's events, as its config says."""
+    return Links(config.feed.link, root.name, root.as_uri(), config.serve.public_url)

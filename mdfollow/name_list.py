@@ -12,6 +12,11 @@ Obsidian) changes them, and then completion asks the CLI, which reads the vault 
 writes the list anew. A note edited in place (a new alias) is seen by the next command
 that reads the vault. Anything odd about the file (missing, someone else's, another
 format) means completion asks the CLI too.
+
+click's reply to a shell differs between its releases (fish's has had three forms since
+8.2), so the list also says which of `completion.STYLES` the installed click uses for each
+shell, found by asking click itself, and which click that was: once click is upgraded,
+the CLI answers again until it has written the list anew.
 """
 
 from __future__ import annotations
@@ -23,14 +28,14 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .completion import Labels
+from .completion import STYLES, Labels
 
 TYPE_CHECKING = False  # not `typing`'s: importing it would cost a Tab more than reading the names
 if TYPE_CHECKING:
     from .listing import Row
 
 NAMES = "names.json"
-FORMAT = 2
+FORMAT = 3
 LIMIT = 64 * 1024 * 1024  # bytes: 100,000 contacts with aliases are a few MB
 
 
@@ -45,10 +50,41 @@ def keep_names(folder: Path, vault: Path, rows: Mapping[str, Row]) -> None:
     people = [[row[0], list(row[1])] for row in rows.values()]
     try:
         folders = _stamps(vault, {"", *(path.rpartition("/")[0] for path in rows)})
-        data = json.dumps({"format": FORMAT, "folders": folders, "names": people})
+        data = json.dumps({"format": FORMAT, "folders": folders, "click": _click(), "styles": click_styles(),
+                           "names": people})
         write_atomic(folder / NAMES, data.encode("ascii"), 0o600, durable=False)
     except OSError:
         return  # a folder gone meanwhile, a full disk, a read-only cache: the CLI answers
+
+
+#: (value, help) items whose formats tell every style apart: a colon, a newline, a tab.
+PROBES = (("a:b\nc\td", None), ("a:b\nc\td", "x:y\nz\tw"), ("e", ""))
+
+
+def click_styles() -> dict[str, str]:
+    """Which of `STYLES` the installed click formats items with, for each shell it has."""
+    from click import Command
+    from click.shell_completion import CompletionItem, get_completion_class
+
+    styles: dict[str, str] = {}
+    for shell in ("bash", "zsh", "fish"):
+        kind = get_completion_class(shell)
+        if kind is None:
+            continue
+        formatter = kind(Command("mdfollow"), {}, "mdfollow", "_MDFOLLOW_COMPLETE")
+        clicks = [formatter.format_completion(CompletionItem(value, help=help_)) for value, help_ in PROBES]
+        same = [name for name, style in STYLES.items() if [style(*probe) for probe in PROBES] == clicks]
+        if same:
+            styles[shell] = same[0]
+    return styles
+
+
+def _click() -> list[object]:
+    """The installed click's completion module: a new release replaces this file."""
+    from click import shell_completion
+
+    info = Path(shell_completion.__file__).stat()
+    return [shell_completion.__file__, info.st_mtime_ns, info.st_size]
 
 
 def _stamps(vault: Path, folders: Iterable[str]) -> dict[str, int]:
@@ -61,18 +97,23 @@ def _stamps(vault: Path, folders: Iterable[str]) -> dict[str, int]:
     return {name: mtime if mtime < settled else -1 for name, mtime in stamps.items()}
 
 
-def read_names(folder: Path, vault: Path) -> list[Labels] | None:
-    """The names kept for `vault`, whose index is in `folder`; None if there are none, the
-    file is not one this user wrote, or a folder holding contacts changed since."""
+def read_names(folder: Path, vault: Path, shell: str) -> tuple[list[Labels], str] | None:
+    """The names kept for `vault`, whose index is in `folder`, and the style of `shell`'s
+    reply; None if there are none, the file is not one this user wrote, a folder holding
+    contacts changed since, or click did (or its reply to `shell` is none of `STYLES`)."""
     data = _read(folder / NAMES)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    styles = data.get("styles")
+    style = styles.get(shell) if isinstance(styles, dict) else None
+    if not isinstance(style, str) or style not in STYLES or not _same_click(data.get("click")):
         return None
     if not _unchanged(vault, data.get("folders")):
         return None
     names = data.get("names")
     if not isinstance(names, list) or not all(_labels(entry) for entry in names):
         return None
-    return [(entry[0], entry[1]) for entry in names]
+    return [(entry[0], entry[1]) for entry in names], style
 
 
 def _read(path: Path) -> object:
@@ -89,6 +130,16 @@ def _read(path: Path) -> object:
             return json.loads(file.read())
         except ValueError:  # not JSON, or not UTF-8
             return None
+
+
+def _same_click(stamp: object) -> bool:
+    if not isinstance(stamp, list) or len(stamp) != 3 or not isinstance(stamp[0], str):
+        return False
+    try:
+        info = Path(stamp[0]).stat()
+    except OSError:
+        return False
+    return [info.st_mtime_ns, info.st_size] == stamp[1:]
 
 
 def _unchanged(vault: Path, folders: object) -> bool:

@@ -18,7 +18,7 @@ from . import __version__
 from .cache import Exported, Index
 from .config import Config
 from .errors import OutputError
-from .feed_state import FeedState, StateJson, load_state, read_state, save_state, state_path
+from .feed_state import FeedState, StateJson, load_state, one_at_a_time, read_state, save_state, state_path
 from .links import Links
 from .model import Contact
 from .snapshot import Loaded, load
@@ -54,7 +54,7 @@ class Publisher:
         self.state: FeedState | None = None
         self.state_json = StateJson()  # the text of the entries of the last state, kept
         self._state_file = state_path(vault)  # found once: it resolves the vault's path
-        self._stamp: tuple[int, int] | None = None  # the state file's size and mtime as last seen
+        self._stamp: tuple[int, int, int] | None = None  # the state file's inode, size and mtime as last seen
         self.warned = False
 
     def today(self) -> dt.date:
@@ -62,28 +62,31 @@ class Publisher:
 
     def make(self, contacts: Sequence[Contact], report: Callable[[str], None] | None = None) -> Made:
         """The feed of these contacts now; the state saved; the budget's warning said once."""
-        if self.state is None or self._file_stamp() != self._stamp:
-            self._stamp = self._file_stamp()
-            self.state = load_state(self.vault)
-        made = self.feed(contacts, self.today(), self.clock().astimezone(dt.timezone.utc), self.state)
-        if made.state != self.state:
-            try:
-                save_state(self.vault, self.state_json(made.state), durable=self.durable)
-            except OSError as error:
-                raise OutputError(f"cannot keep the feed's state in {self._state_file}: "
-                                  f"{error.strerror or error}") from None
-            self.state, self._stamp = made.state, self._file_stamp()
+        with one_at_a_time(self.vault):
+            if self.state is None or self._file_stamp() != self._stamp:
+                self._stamp = self._file_stamp()
+                self.state = load_state(self.vault)
+            made = self.feed(contacts, self.today(), self.clock().astimezone(dt.timezone.utc), self.state)
+            if made.state != self.state:
+                try:
+                    save_state(self.vault, self.state_json(made.state), durable=self.durable)
+                except OSError as error:
+                    raise OutputError(f"cannot keep the feed's state in {self._state_file}: "
+                                      f"{error.strerror or error}") from None
+                self.state, self._stamp = made.state, self._file_stamp()
         if made.cut and not self.warned and report is not None:
             report(made.cut.warning(self.config))
             self.warned = True
         return made
 
-    def _file_stamp(self) -> tuple[int, int] | None:
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        """The state file as last seen: each save is a new file (a rename), so a new inode
+        tells another process's save even within the mtime's granularity."""
         try:
             found = self._state_file.stat()
         except OSError:
             return None
-        return found.st_size, found.st_mtime_ns
+        return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def export_feed(vault: Path, config: Config, links: Links, today: dt.date, index: Index | None,

@@ -45,18 +45,24 @@ def columns(text: str) -> int:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, fit: int | None = None,
-          shrink: Sequence[int] = ()) -> list[str]:
+          shrink: Sequence[int] = (), drop: Sequence[int] = ()) -> list[str]:
     """Rows of cells padded into columns. With `fit`, the `shrink` columns (in that order)
-    give up width, down to a few characters each, their cells cut with `…`."""
+    give up width, down to a few characters each, their cells cut with `…`; where even that
+    is too wide (a phone's terminal), the `drop` columns are left out, in that order."""
     widths = [max(columns(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
+    shown = list(range(len(headers)))
     if fit is not None:
-        excess = sum(widths) + 2 * (len(widths) - 1) - fit
-        for index in shrink:
-            floor = min(widths[index], max(columns(headers[index]), 8))
-            take = max(0, min(excess, widths[index] - floor))
+        floors = {i: min(widths[i], max(columns(headers[i]), 8)) for i in shrink}
+        for index in drop:
+            if sum(floors.get(i, widths[i]) for i in shown) + 2 * (len(shown) - 1) <= fit:
+                break
+            shown.remove(index)
+        excess = sum(widths[i] for i in shown) + 2 * (len(shown) - 1) - fit
+        for index in (i for i in shrink if i in shown):
+            take = max(0, min(excess, widths[index] - floors[index]))
             widths[index] -= take
             excess -= take
-    return [_row(cells, widths) for cells in (headers, *rows)]
+    return [_row([cells[i] for i in shown], [widths[i] for i in shown]) for cells in (headers, *rows)]
 
 
 def _row(cells: Sequence[str], widths: Sequence[int]) -> str:

@@ -19,6 +19,7 @@ from mdfollow.locations import index_folder
 from mdfollow.name_list import NAMES
 
 from .factories import vault
+from .imports import imported
 
 SAMPLE = Path(__file__).parent.parent / "sample-vault"
 PEOPLE = [(contact.name, contact.aliases) for contact in vault({
@@ -92,11 +93,6 @@ def test_bash_completes_names_with_spaces_and_quotes_and_runs_them(tmp_path: Pat
     shell.expect_exact("$ ")
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
-
-
-def imported(trace: str) -> set[str]:
-    """The modules a process imported, from its `PYTHONPROFILEIMPORTTIME` lines on stderr."""
-    return {line.rsplit("|", 1)[1].strip() for line in trace.splitlines() if line.startswith("import time:")}
 
 
 def test_the_command_answers_a_tab_without_loading_the_cli_and_as_the_cli_would(tmp_path: Path) -> None:

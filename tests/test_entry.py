@@ -14,7 +14,14 @@ from unittest.mock import patch
 
 import click
 import pytest
-from click.shell_completion import get_completion_class, split_arg_string
+from click import shell_completion
+from click.shell_completion import (
+    CompletionItem,
+    FishComplete,
+    _available_shells,
+    get_completion_class,
+    split_arg_string,
+)
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -26,11 +33,12 @@ from mdfollow.completion import (
     GLOBAL_VALUES,
     completion_args,
     name_words,
+    reply,
     split_words,
 )
 from mdfollow.entry import complete_name
 from mdfollow.locations import index_folder
-from mdfollow.name_list import NAMES, read_names
+from mdfollow.name_list import NAMES, click_styles, read_names
 
 from .factories import write_vault
 
@@ -110,15 +118,20 @@ def test_a_name_is_answered_quickly_with_the_bytes_click_prints(people: Path, sh
     assert everyone is not None and everyone.count(b"plain") == 10  # 4 names and 6 aliases
 
 
-def test_bash_zsh_and_fish_get_their_own_formats(people: Path) -> None:
+def test_bash_gets_names_escaped_for_its_line(people: Path) -> None:
     jo = b"plain,Jo\\\\ O\\\\'Brien\\\\ \\\\(ACME\\\\)\n"  # escaped for the line, then for `read`
     assert answers(requested("bash", ["log"], "jo"), Path.cwd())[0] == jo
-    # zsh: value, then help ("_": none); a colon in a value with help is escaped for `_describe`
-    assert answers(requested("zsh", ["log"], "zo"), Path.cwd())[0] == (
-        "plain\nzo\\:e\nZoë Ünal\tPhD\nplain\nZoë Ünal\tPhD\n_\n".encode())
-    # fish: a tab before the help, so a tab inside it becomes a space
-    assert answers(requested("fish", ["log"], "zo"), Path.cwd())[0] == (
-        "plain,zo:e\tZoë Ünal PhD\nplain,Zoë Ünal\tPhD\n".encode())
+
+
+def test_each_style_is_the_reply_of_its_click_releases() -> None:
+    zo = [("zo:e", "Zoë Ünal\tPhD\nx"), ("Zoë", None)]
+    assert reply("comma", zo) == "plain,zo:e\nplain,Zoë"  # bash
+    assert reply("comma-help", zo) == "plain,zo:e\tZoë Ünal\tPhD\nx\nplain,Zoë"  # fish, 8.2 and 8.3
+    assert reply("comma-help-flat", zo) == "plain,zo:e\tZoë Ünal PhD\\nx\nplain,Zoë"  # fish, 8.4.2 on
+    assert reply("lines", zo) == "plain\nzo:e\nZoë Ünal\tPhD\nx\nplain\nZoë\n_"  # zsh, 8.2
+    # zsh from 8.3: a colon in a value with help is escaped for `_describe`
+    assert reply("lines-colon", zo) == "plain\nzo\\:e\nZoë Ünal\tPhD\nx\nplain\nZoë\n_"
+    assert reply("lines-escaped", [("a\nb", None)]) == "plain\na\\nb\n_"  # fish, 8.4.0 and 8.4.1
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -190,25 +203,69 @@ def test_no_names_file_or_a_foreign_one_means_no_quick_answer(people: Path) -> N
     folder = index_folder(people)
     names = folder / NAMES
     assert stat.S_IMODE(names.stat().st_mode) == 0o600
-    assert read_names(folder, people) == [("Jane Doe", ["Jane", "JD"]), ("Jo O'Brien (ACME)", []),
-                                          ("Sam Lee", ["jane-friend", "J: the second"]),
-                                          ("Zoë Ünal\tPhD", ["zo:e", "Z"])]
+    kept = read_names(folder, people, "bash")
+    assert kept is not None and kept[0] == [("Jane Doe", ["Jane", "JD"]), ("Jo O'Brien (ACME)", []),
+                                            ("Sam Lee", ["jane-friend", "J: the second"]),
+                                            ("Zoë Ünal\tPhD", ["zo:e", "Z"])]
     names.chmod(0o644)  # readable by others: not one mdfollow wrote
-    assert read_names(folder, people) is None
+    assert read_names(folder, people, "bash") is None
     names.chmod(0o600)
-    kept = names.read_bytes()
-    folders = json.dumps(json.loads(kept)["folders"])
-    for other in ("not json", "[]", '{"format": 1, "names": []}', f'{{"format": 2, "folders": {folders}}}',
-                  f'{{"format": 2, "folders": {folders}, "names": [["x", "y"]]}}',
-                  '{"format": 2, "folders": [], "names": []}'):
-        names.write_text(other, encoding="utf-8")
-        assert read_names(folder, people) is None, other
+    text = names.read_bytes()
+    data = json.loads(text)
+    others = ["not json", "[]", {**data, "format": 2}, {**data, "names": [["x", "y"]]},
+              {**data, "folders": []}, {**data, "styles": {**data["styles"], "bash": "nonesuch"}},
+              {**data, "click": ["/nonesuch", 1, 2]},
+              *({key: value for key, value in data.items() if key != gone} for gone in data)]
+    for other in others:
+        names.write_text(other if isinstance(other, str) else json.dumps(other), encoding="utf-8")
+        assert read_names(folder, people, "bash") is None, other
     names.unlink()
-    (folder / "elsewhere.json").write_bytes(kept)
+    (folder / "elsewhere.json").write_bytes(text)
     (folder / "elsewhere.json").chmod(0o600)
     names.symlink_to(folder / "elsewhere.json")
-    assert read_names(folder, people) is None
+    assert read_names(folder, people, "bash") is None
     assert answers(requested("bash", ["log"], "j"), Path.cwd())[0] is None
+
+
+def test_each_shell_gets_the_style_of_the_installed_click(people: Path) -> None:
+    """click's reply differs between its releases; the one installed is asked which."""
+    styles = click_styles()
+    for shell in SHELLS:
+        kind = get_completion_class(shell)
+        assert kind is not None
+        formatter = kind(cli, {}, "mdfollow", "_MDFOLLOW_COMPLETE")
+        for value, help_ in [("Jo: O'Brien\n(ACME)", "Jo\tthe\nsecond"), ("J:", None), ("Zoë", "Z:e")]:
+            clicks = formatter.format_completion(CompletionItem(value, help=help_))
+            assert reply(styles[shell], [(value, help_)]) == clicks, shell
+
+
+class OtherFish(FishComplete):
+    """A click release to come, whose fish reply is none of the styles known."""
+
+    def format_completion(self, item: CompletionItem) -> str:
+        return f"{item.value}|{item.help}"
+
+
+def test_a_reply_click_formats_in_a_new_way_is_left_to_click(people: Path) -> None:
+    (people / "People" / "Ann.md").write_text("---\ncadence: 30d\n---\n", encoding="utf-8")
+    aged(people)  # a contact new since the list was written: the CLI answers, and writes it anew
+    with patch.dict(_available_shells, {"fish": OtherFish}):
+        assert "fish" not in click_styles()
+        ann = requested("fish", ["log"], "a")
+        assert answers(ann, Path.cwd()) == (None, b"Ann|None\n")
+        assert answers(ann, Path.cwd()) == (None, b"Ann|None\n")  # the list has no style for fish
+        assert answers(requested("zsh", ["log"], "a"), Path.cwd())[0] == b"plain\nAnn\n_\n"
+
+
+def test_a_click_upgraded_since_the_list_was_written_is_left_to_it(people: Path) -> None:
+    folder = index_folder(people)
+    assert read_names(folder, people, "zsh") is not None
+    data = json.loads((folder / NAMES).read_bytes())
+    path, mtime, size = data["click"]
+    assert path == shell_completion.__file__
+    for other in ([path, mtime + 1, size], [path, mtime, size + 1]):
+        (folder / NAMES).write_text(json.dumps({**data, "click": other}), encoding="utf-8")
+        assert read_names(folder, people, "zsh") is None
 
 
 def test_a_contact_created_since_sends_the_tab_to_the_cli_which_renews_the_list(people: Path) -> None:

@@ -62,17 +62,21 @@ def test_a_dot_name_makes_a_note_that_is_read(vault: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("folder", ["Templates", ".obsidian", "People/.trash", "templates/People"])
 def test_folders_whose_notes_are_never_read_are_refused(vault: Path, tmp_path: Path, folder: str) -> None:
-    result = run(vault, "import", str(vcards(tmp_path, "Omar Haddad")), "--folder", folder)
-    assert result.exit_code == 2
-    assert "mdfollow does not read notes in" in result.stderr and "choose another --folder" in result.stderr
+    imported = run(vault, "import", str(vcards(tmp_path, "Omar Haddad")), "--folder", folder)
+    created = run(vault, "new", "Omar Haddad", "--folder", folder)  # `new` as well: the note would be lost
+    for result in (imported, created):
+        assert result.exit_code == 2
+        assert "mdfollow does not read notes in" in result.stderr
+        assert "choose another --folder" in result.stderr
     assert not list(vault.rglob("Omar Haddad.md"))
 
 
 def test_a_folder_linked_outside_the_vault_is_refused(vault: Path, tmp_path: Path) -> None:
     (tmp_path / "outside").mkdir()
     (vault / "Linked").symlink_to(tmp_path / "outside")
-    result = run(vault, "import", str(vcards(tmp_path, "Omar Haddad")), "--folder", "Linked")
-    assert result.exit_code == 2 and "leads outside the vault" in result.stderr
+    for command in (["import", str(vcards(tmp_path, "Omar Haddad"))], ["new", "Omar Haddad"]):
+        result = run(vault, *command, "--folder", "Linked")
+        assert result.exit_code == 2 and "leads outside the vault" in result.stderr
     assert list((tmp_path / "outside").iterdir()) == []
 
 

@@ -70,5 +70,28 @@ def test_a_real_terminal_gets_colour_unless_no_color_or_dumb_and_a_table_that_fi
     assert "\x1b[1m" in shown and "\x1b[31m" in shown
     assert "\x1b[" not in in_a_terminal(*args, env={"TERM": "xterm", "NO_COLOR": "1"})
     assert "\x1b[" not in in_a_terminal(*args, env={"TERM": "dumb"})
-    narrow = in_a_terminal(*args, env={"TERM": "dumb"}, columns=60)
-    assert max(len(line) for line in narrow.splitlines()) <= 60 and "…" in narrow
+    for columns in (60, 40, 30):  # a laptop's split pane, then a phone's terminal
+        narrow = in_a_terminal(*args, env={"TERM": "dumb"}, columns=columns)
+        assert max(len(line) for line in narrow.splitlines()) <= columns and "…" in narrow
+        assert ("LAST CONTACT" in narrow) is (columns == 60) and ("KIND" in narrow) is (columns >= 40)
+        stale = in_a_terminal("--vault", str(SMALL), "--today", "2026-11-22", "-q", "stale", "--since", "1d",
+                              env={"TERM": "dumb"}, columns=columns)
+        table_lines = stale.split("\r\n\r\n", 1)[1].splitlines()  # the title above may wrap
+        assert max(len(line) for line in table_lines) <= columns and "DAYS" in table_lines[0]
+        history = in_a_terminal("--vault", str(SMALL), "-q", "history", "Jane Doe", env={"TERM": "dumb"},
+                                columns=columns)
+        table_lines = history.split("\r\n\r\n", 1)[1].splitlines()
+        assert max(len(line) for line in table_lines) <= columns and "WHAT" in table_lines[0]
+
+
+def test_columns_are_cut_then_left_out_in_order_until_the_table_fits() -> None:
+    headers = ("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT")
+    row = ("82d late", "Yuki Tanaka", "cadence", "2026-03-01", "Check in (every 6 months)")
+    wide = table(headers, [row], fit=80, shrink=(4, 1), drop=(3, 2))
+    assert wide[1] == "82d late  Yuki Tanaka  cadence  2026-03-01    Check in (every 6 months)"
+    assert table(headers, [row], fit=52, shrink=(4, 1), drop=(3, 2))[1] == (
+        "82d late  Yuki Tan…  cadence  2026-03-01    Check i…")  # cut, all kept
+    assert table(headers, [row], fit=40, shrink=(4, 1), drop=(3, 2)) == [  # room again for the name
+        "DUE       WHO          KIND     WHAT", "82d late  Yuki Tanaka  cadence  Check i…"]
+    assert table(headers, [row], fit=20, shrink=(4, 1), drop=(3, 2))[1] == "82d late  Yuki Ta…  Check i…"
+    assert table(headers, [row], shrink=(4, 1), drop=(3, 2)) == wide  # no terminal: nothing cut
