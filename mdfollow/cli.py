@@ -38,7 +38,7 @@ from .horizon import far_dates
 from .links import vault_links
 from .model import Contact, FollowUp, Kind, stale_json
 from .session import Session, warn
-from .terminal import COLOR_CHOICES, progress, table, width
+from .terminal import COLOR_CHOICES, Give, progress, table, width
 from .terminal import color as use_color
 from .vault import (
     feed_target,
@@ -294,7 +294,8 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
              for item in items]
     _print_table(("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT"), lines,
-                 late=[item.due < today for item in items], shrink=(4, 1), drop=(3, 2))
+                 late=[item.due < today for item in items],
+                 give=(("cut", 4), ("drop", 3), ("cut", 1), ("drop", 2)))
 
 
 def _by(today: dt.date, end: dt.date) -> str:
@@ -382,8 +383,8 @@ def stale(session: Session, since: Interval, tags: tuple[str, ...], limit: int |
     rows = [(c.name, _date(c.last_contact),
              str((today - c.last_contact).days) if c.last_contact else "-",
              str(c.cadence) if c.cadence else "-", c.status, c.path) for c in contacts]
-    _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows,
-                 shrink=(5, 0), drop=(3, 4, 1))
+    _print_table(("WHO", "LAST CONTACT", "DAYS", "CADENCE", "STATUS", "NOTE"), rows, terminal_only=True,
+                 give=(("cut-start", 5), ("drop", 3), ("drop", 4), ("cut", 0), ("drop", 1)))
 
 
 @cli.command()
@@ -449,10 +450,12 @@ def _print_json(items: list[dict[str, Any]]) -> None:
     click.echo(jsontext.array(items))
 
 
-def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 late: Sequence[bool] = (), *, shrink: Sequence[int] = (), drop: Sequence[int] = ()) -> None:
-    """A table; with `shrink` and `drop`, fitted to the terminal's width (`terminal.table`)."""
-    lines = table(headers, rows, fit=width() if shrink else None, shrink=shrink, drop=drop)
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], late: Sequence[bool] = (), *,
+                 give: Sequence[Give] = (), terminal_only: bool = False) -> None:
+    """A table that gives up width as `give` says to fit the terminal (`terminal.table`);
+    `terminal_only`: piped, whole (a log line or a path cut is lost to grep)."""
+    fitted = give and (not terminal_only or sys.stdout.isatty() or "COLUMNS" in os.environ)
+    lines = table(headers, rows, fit=width() if fitted else None, give=give)
     click.echo(click.style(lines[0], bold=True))
     for index, line in enumerate(lines[1:]):
         click.echo(click.style(line, fg="red") if index < len(late) and late[index] else line)
@@ -655,7 +658,7 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     Fills in the follow-up fields given; never overwrites an existing note.
     """
     from .edit import new_note, note_file_name
-    from .new_notes import contact_fields
+    from .new_notes import contact_fields, same_name
     from .templates import has_templater
 
     config = session.config
@@ -669,6 +672,10 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
                           "nothing was written. Use another name, or `mdfollow log` that contact")
     notes_folder(vault, folder, config.template_folders)
     path = f"{folder}{file_name}"
+    clash = same_name(vault, path)
+    if clash is not None and clash != path:
+        raise EditRefused(f"{clash} already exists, and a vault synced to macOS or Windows can't hold it and "
+                          f"{path} both; nothing was written")
     template = vault_template(vault, config)
     if template is not None and has_templater(template):
         warn("the template holds Templater commands (<% … %>); they are left as they are: "
@@ -702,8 +709,8 @@ def history_command(session: Session, name: str, as_json: bool) -> None:
     if not rows:
         click.echo("No history yet: `mdfollow log` records one.")
         return
-    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows],
-                 shrink=(3, 2), drop=(3, 1))
+    _print_table(("DATE", "KIND", "WHAT", "SOURCE"), [tuple(r.values()) for r in rows], terminal_only=True,
+                 give=(("cut-start", 3), ("cut", 2), ("drop", 3), ("drop", 1)))
 
 
 @cli.command("help")

@@ -225,17 +225,12 @@ def _comma_help_flat(value: str, help_: str | None) -> str:
     return f"plain,{value}\t" + help_.replace("\n", "\\n").replace("\t", " ") if help_ else f"plain,{value}"
 
 
-def _lines(value: str, help_: str | None) -> str:
-    """zsh before 8.3: type, value and help ("_": none) on lines of their own."""
-    return f"plain\n{value}\n{help_ or '_'}"
-
-
 def _lines_colon(value: str, help_: str | None) -> str:
-    """zsh from 8.3: `_describe` splits value and help at the first unescaped colon."""
-    if not help_:
-        return f"plain\n{value}\n_"
-    escaped = value.replace(":", "\\:")
-    return f"plain\n{escaped}\n{help_}"
+    """zsh: type, value and help ("_": none) on lines of their own; `_describe` splits value
+    and help at the first unescaped colon, so a value with help has its colons escaped."""
+    shown = help_ or "_"
+    escaped = value if shown == "_" else value.replace(":", "\\:")
+    return f"plain\n{escaped}\n{shown}"
 
 
 def _lines_escaped(value: str, help_: str | None) -> str:
@@ -244,4 +239,4 @@ def _lines_escaped(value: str, help_: str | None) -> str:
 
 
 STYLES = {"comma": _comma, "comma-help": _comma_help, "comma-help-flat": _comma_help_flat,
-          "lines": _lines, "lines-colon": _lines_colon, "lines-escaped": _lines_escaped}
+          "lines-colon": _lines_colon, "lines-escaped": _lines_escaped}

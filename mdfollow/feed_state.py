@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TypeVar
 
 from .state import ensure_state_dir, state_dir
@@ -177,23 +179,44 @@ def save_state(vault: Path, text: str, *, durable: bool = True) -> None:
     write_atomic(ensure_state_dir(vault) / FILE_NAME, text.encode("utf-8"), 0o600, durable=durable)
 
 
+#: Seconds a feed waits for another process's feed before it is made without the lock.
+WAIT = 10.0
+
+
 @contextmanager
-def one_at_a_time(vault: Path) -> Iterator[None]:
+def one_at_a_time(vault: Path, wait: float = WAIT) -> Iterator[bool]:
     """Hold the vault's feed lock: while a watcher and an `export` from cron both make a feed,
     each starts from the state the other saved. Two feeds made from one state could give an
     event changed by both the same SEQUENCE (it counts minutes), and a calendar that took
-    the first would never take the second. Where there is no lock to take (no `fcntl`, a
-    state folder that can't be written), the feed is made without it: saving the state
-    then says what is wrong."""
+    the first would never take the second.
+
+    Yields False once `wait` seconds went by with another process holding it (a stopped
+    one), and the feed is made without it rather than never; where there is no lock to take
+    (no `fcntl`, a file system without locks, a state folder that can't be written) it is
+    made without it too, and saving the state then says what is wrong."""
     try:
         import fcntl
 
         fd = os.open(ensure_state_dir(vault) / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     except (ImportError, OSError):
-        yield
+        yield True
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released when the fd closes, or the process ends
-        yield
+        yield _locked(fcntl, fd, wait)
     finally:
-        os.close(fd)
+        os.close(fd)  # which releases the lock, as the end of the process does
+
+
+def _locked(fcntl: ModuleType, fd: int, wait: float) -> bool:
+    """Polled, not blocking: a blocked flock would outlast Ctrl-C in the watcher."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        except OSError:  # no locks on this file system (some NFS, FUSE)
+            return True

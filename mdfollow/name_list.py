@@ -14,9 +14,10 @@ that reads the vault. Anything odd about the file (missing, someone else's, anot
 format) means completion asks the CLI too.
 
 click's reply to a shell differs between its releases (fish's has had three forms since
-8.2), so the list also says which of `completion.STYLES` the installed click uses for each
-shell, found by asking click itself, and which click that was: once click is upgraded,
-the CLI answers again until it has written the list anew.
+8.3), so the list also says which of `completion.STYLES` the installed click uses for each
+shell, found by asking click itself, and which Python installation and click that was:
+once click is upgraded, or from another installation, the CLI answers until it has
+written the list anew.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -58,7 +60,7 @@ def keep_names(folder: Path, vault: Path, rows: Mapping[str, Row]) -> None:
 
 
 #: (value, help) items whose formats tell every style apart: a colon, a newline, a tab.
-PROBES = (("a:b\nc\td", None), ("a:b\nc\td", "x:y\nz\tw"), ("e", ""))
+PROBES = (("a:b\nc\td", None), ("a:b\nc\td", "x:y\nz\tw"), ("e", ""), ("f:g", "_"))
 
 
 def click_styles() -> dict[str, str]:
@@ -80,11 +82,12 @@ def click_styles() -> dict[str, str]:
 
 
 def _click() -> list[object]:
-    """The installed click's completion module: a new release replaces this file."""
+    """The Python installation (two installs of mdfollow may share a vault's index) and its
+    click's completion module: a new release replaces this file."""
     from click import shell_completion
 
     info = Path(shell_completion.__file__).stat()
-    return [shell_completion.__file__, info.st_mtime_ns, info.st_size]
+    return [sys.prefix, shell_completion.__file__, info.st_mtime_ns, info.st_size]
 
 
 def _stamps(vault: Path, folders: Iterable[str]) -> dict[str, int]:
@@ -133,13 +136,15 @@ def _read(path: Path) -> object:
 
 
 def _same_click(stamp: object) -> bool:
-    if not isinstance(stamp, list) or len(stamp) != 3 or not isinstance(stamp[0], str):
+    if not isinstance(stamp, list) or len(stamp) != 4 or stamp[0] != sys.prefix:
+        return False
+    if not isinstance(stamp[1], str):
         return False
     try:
-        info = Path(stamp[0]).stat()
+        info = Path(stamp[1]).stat()
     except OSError:
         return False
-    return [info.st_mtime_ns, info.st_size] == stamp[1:]
+    return [info.st_mtime_ns, info.st_size] == stamp[2:]
 
 
 def _unchanged(vault: Path, folders: object) -> bool:

@@ -68,6 +68,17 @@ def _present(vault: Path, prefix: str) -> set[str]:
         return set()
 
 
+def same_name(vault: Path, path: str) -> str | None:
+    """The note already at `path` in any case (`People/ana ruiz.md` for `People/Ana Ruiz.md`)."""
+    prefix = path.rpartition("/")[0] + "/" if "/" in path else ""
+    wanted = path.casefold()
+    try:
+        return next((f"{prefix}{entry.name}" for entry in (vault / prefix).iterdir()
+                     if f"{prefix}{entry.name}".casefold() == wanted), None)
+    except OSError:  # no such folder yet
+        return None
+
+
 def free_path(vault: Path, prefix: str, file_name: str, taken: set[str]) -> str:
     """A path no note has yet, nor one of `taken` (which it joins): `Jane Doe.md`, else
     `Jane Doe 2.md`, …"""

@@ -18,7 +18,17 @@ from . import __version__
 from .cache import Exported, Index
 from .config import Config
 from .errors import OutputError
-from .feed_state import FeedState, StateJson, load_state, one_at_a_time, read_state, save_state, state_path
+from .feed_state import (
+    LOCK_NAME,
+    WAIT,
+    FeedState,
+    StateJson,
+    load_state,
+    one_at_a_time,
+    read_state,
+    save_state,
+    state_path,
+)
 from .links import Links
 from .model import Contact
 from .snapshot import Loaded, load
@@ -62,7 +72,10 @@ class Publisher:
 
     def make(self, contacts: Sequence[Contact], report: Callable[[str], None] | None = None) -> Made:
         """The feed of these contacts now; the state saved; the budget's warning said once."""
-        with one_at_a_time(self.vault):
+        with one_at_a_time(self.vault) as locked:
+            if not locked and report is not None:
+                report(f"another mdfollow has held the feed's lock ({self._state_file.parent / LOCK_NAME}) "
+                       f"for {WAIT:.0f} s: making the feed without it")
             if self.state is None or self._file_stamp() != self._stamp:
                 self._stamp = self._file_stamp()
                 self.state = load_state(self.vault)

@@ -44,36 +44,56 @@ def columns(text: str) -> int:
                else 1 for ch in text)
 
 
+#: How a table gives up width: ("cut", column) cuts its cells' ends with `…`, down to a
+#: few characters; ("cut-start", column) their starts (a path keeps its file name);
+#: ("drop", column) leaves the column out.
+Give = tuple[str, int]
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, fit: int | None = None,
-          shrink: Sequence[int] = (), drop: Sequence[int] = ()) -> list[str]:
-    """Rows of cells padded into columns. With `fit`, the `shrink` columns (in that order)
-    give up width, down to a few characters each, their cells cut with `…`; where even that
-    is too wide (a phone's terminal), the `drop` columns are left out, in that order."""
+          give: Sequence[Give] = ()) -> list[str]:
+    """Rows of cells padded into columns. With `fit`, the table gives up width step by step,
+    in the order of `give`, until it fits: which columns to leave out is decided first, and
+    the columns that are cut then take back the room a column left out made."""
     widths = [max(columns(r[i]) for r in (headers, *rows)) for i in range(len(headers))]
     shown = list(range(len(headers)))
+    starts: set[int] = set()
     if fit is not None:
-        floors = {i: min(widths[i], max(columns(headers[i]), 8)) for i in shrink}
-        for index in drop:
-            if sum(floors.get(i, widths[i]) for i in shown) + 2 * (len(shown) - 1) <= fit:
+        floors = {i: min(widths[i], max(columns(headers[i]), 8)) for how, i in give if how != "drop"}
+        trial = list(widths)
+        for how, index in give:
+            if _span(trial, shown) <= fit:
                 break
-            shown.remove(index)
-        excess = sum(widths[i] for i in shown) + 2 * (len(shown) - 1) - fit
-        for index in (i for i in shrink if i in shown):
-            take = max(0, min(excess, widths[index] - floors[index]))
-            widths[index] -= take
-            excess -= take
-    return [_row([cells[i] for i in shown], [widths[i] for i in shown]) for cells in (headers, *rows)]
+            if how == "drop":
+                shown.remove(index)
+            else:
+                trial[index] = floors[index]
+        excess = _span(widths, shown) - fit
+        for how, index in give:
+            if how != "drop" and index in shown and excess > 0:
+                take = min(excess, widths[index] - floors[index])
+                widths[index] -= take
+                excess -= take
+        starts = {index for how, index in give if how == "cut-start"}
+    return [_row([_cut(cells[i], widths[i], start=i in starts) for i in shown], [widths[i] for i in shown])
+            for cells in (headers, *rows)]
+
+
+def _span(widths: Sequence[int], shown: Sequence[int]) -> int:
+    """The columns a row of these widths takes, two spaces between cells."""
+    return sum(widths[i] for i in shown) + 2 * (len(shown) - 1)
 
 
 def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
-    cut = [_cut(cell, width) for cell, width in zip(cells, widths, strict=False)]
-    return "  ".join(cell + " " * (width - columns(cell)) for cell, width in zip(cut, widths, strict=False)
+    return "  ".join(cell + " " * (width - columns(cell)) for cell, width in zip(cells, widths, strict=False)
                      ).rstrip()
 
 
-def _cut(cell: str, width: int) -> str:
+def _cut(cell: str, width: int, *, start: bool = False) -> str:
     if columns(cell) <= width:
         return cell
+    if start:  # the end kept: "…/Ben Carter.md"
+        return _cut(cell[::-1], width)[::-1]
     if cell.isascii():
         return cell[:width - 1].rstrip() + "…"
     used = 0

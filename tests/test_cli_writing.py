@@ -557,3 +557,11 @@ def test_check_json_lists_the_doubts_too(twins: Path) -> None:
     assert {"path": "Work/Acme/John Smith.md", "line": 1, "severity": "warning",
             "message": "'John Smith' also names People/John Smith.md: give the note's path to tell them "
                        "apart (`mdfollow log \"Work/Acme/John Smith\"`)"} in problems
+
+
+def test_new_beside_a_note_whose_name_differs_only_in_case_is_refused(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"People/ana ruiz.md": "Met at the fair; no follow-up yet.\n"})
+    result = run(vault, "new", "Ana Ruiz")
+    assert result.exit_code == 5 and "People/ana ruiz.md already exists" in result.stderr
+    assert sorted(p.name for p in (vault / "People").iterdir()) == ["ana ruiz.md"]
+    assert run(vault, "new", "Ana Ruiz", "--folder", "Clients").exit_code == 0  # elsewhere, fine

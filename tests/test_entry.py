@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import stat
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,9 +129,9 @@ def test_each_style_is_the_reply_of_its_click_releases() -> None:
     assert reply("comma", zo) == "plain,zo:e\nplain,Zoë"  # bash
     assert reply("comma-help", zo) == "plain,zo:e\tZoë Ünal\tPhD\nx\nplain,Zoë"  # fish, 8.2 and 8.3
     assert reply("comma-help-flat", zo) == "plain,zo:e\tZoë Ünal PhD\\nx\nplain,Zoë"  # fish, 8.4.2 on
-    assert reply("lines", zo) == "plain\nzo:e\nZoë Ünal\tPhD\nx\nplain\nZoë\n_"  # zsh, 8.2
-    # zsh from 8.3: a colon in a value with help is escaped for `_describe`
+    # zsh: a colon in a value with help is escaped for `_describe`; a help of "_" is none
     assert reply("lines-colon", zo) == "plain\nzo\\:e\nZoë Ünal\tPhD\nx\nplain\nZoë\n_"
+    assert reply("lines-colon", [("a:b", "_")]) == "plain\na:b\n_"
     assert reply("lines-escaped", [("a\nb", None)]) == "plain\na\\nb\n_"  # fish, 8.4.0 and 8.4.1
 
 
@@ -234,7 +235,8 @@ def test_each_shell_gets_the_style_of_the_installed_click(people: Path) -> None:
         kind = get_completion_class(shell)
         assert kind is not None
         formatter = kind(cli, {}, "mdfollow", "_MDFOLLOW_COMPLETE")
-        for value, help_ in [("Jo: O'Brien\n(ACME)", "Jo\tthe\nsecond"), ("J:", None), ("Zoë", "Z:e")]:
+        items = [("Jo: O'Brien\n(ACME)", "Jo\tthe\nsecond"), ("J:", None), ("Zoë", "Z:e"), ("a:b", "_")]
+        for value, help_ in items:
             clicks = formatter.format_completion(CompletionItem(value, help=help_))
             assert reply(styles[shell], [(value, help_)]) == clicks, shell
 
@@ -257,13 +259,14 @@ def test_a_reply_click_formats_in_a_new_way_is_left_to_click(people: Path) -> No
         assert answers(requested("zsh", ["log"], "a"), Path.cwd())[0] == b"plain\nAnn\n_\n"
 
 
-def test_a_click_upgraded_since_the_list_was_written_is_left_to_it(people: Path) -> None:
+def test_a_click_upgraded_or_of_another_install_is_left_to_it(people: Path) -> None:
     folder = index_folder(people)
     assert read_names(folder, people, "zsh") is not None
     data = json.loads((folder / NAMES).read_bytes())
-    path, mtime, size = data["click"]
-    assert path == shell_completion.__file__
-    for other in ([path, mtime + 1, size], [path, mtime, size + 1]):
+    prefix, path, mtime, size = data["click"]
+    assert (prefix, path) == (sys.prefix, shell_completion.__file__)
+    for other in ([prefix, path, mtime + 1, size], [prefix, path, mtime, size + 1],
+                  [f"{prefix}-another-venv", path, mtime, size]):  # another install sharing the index
         (folder / NAMES).write_text(json.dumps({**data, "click": other}), encoding="utf-8")
         assert read_names(folder, people, "zsh") is None
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mdfollow.addressbook import Person, Plan
 from mdfollow.errors import InvalidValue
-from mdfollow.new_notes import contact_fields, folder_prefix, free_path, imported_notes
+from mdfollow.new_notes import contact_fields, folder_prefix, free_path, imported_notes, same_name
 
 NOW = dt.datetime(2026, 11, 30, 9, 30)
 
@@ -70,3 +70,12 @@ def test_an_import_names_each_note_apart_and_refuses_a_name_without_a_file_name(
     assert all(change.before is None for change in changes)
     assert "cadence: 90d" in changes[0].after and 'name: "Ana Ruiz"' in changes[1].after
     assert [(who.line, why) for who, why in refused] == [(9, "'///' gives no usable file name")]
+
+
+def test_the_note_already_at_a_path_is_found_in_any_case(tmp_path: Path) -> None:
+    (tmp_path / "People").mkdir()
+    (tmp_path / "People" / "ana ruiz.md").write_text("", encoding="utf-8")
+    assert same_name(tmp_path, "People/Ana Ruiz.md") == "People/ana ruiz.md"
+    assert same_name(tmp_path, "People/ana ruiz.md") == "People/ana ruiz.md"
+    assert same_name(tmp_path, "People/Sam.md") is None
+    assert same_name(tmp_path, "Clients/Ana Ruiz.md") is None  # no such folder

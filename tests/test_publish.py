@@ -5,14 +5,19 @@ and a calendar takes both changes (`publish`, `feed_state.one_at_a_time`)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from mdfollow.config import Config
-from mdfollow.feed_state import LOCK_NAME, state_path
+from mdfollow.errors import OutputError
+from mdfollow.feed_state import LOCK_NAME, one_at_a_time, state_path
 from mdfollow.links import Links
 from mdfollow.model import Contact
 from mdfollow.publish import Publisher
@@ -28,8 +33,8 @@ LINKS = Links("none", "vault")
 def jane(vault: Path, tag: str) -> tuple[Contact, ...]:
     """The vault's contacts once Jane's note has this tag: her follow-up's event (same UID)
     changes its content."""
-    write_vault(vault, {"People/Jane Doe.md":
-                        f"---\ncadence: 30d\nlast-contact: 2026-10-20\ntags: [{tag}]\n---\n"})
+    note = f"---\ncadence: 30d\nlast-contact: 2026-10-20\ntags: [{tag}]\n---\n"
+    write_vault(vault, {"People/Jane Doe.md": note})
     return load_vault(vault, Config()).contacts
 
 
@@ -102,9 +107,53 @@ def test_a_state_folder_that_cannot_be_written_is_still_a_clear_error(tmp_path: 
     folder = state_path(vault).parent
     folder.parent.mkdir(parents=True, exist_ok=True)
     folder.write_text("not a folder", encoding="utf-8")  # neither the lock nor the state can be kept
-    try:
+    with pytest.raises(OutputError, match="cannot keep the feed's state"):
         publisher(vault).make(contacts)
-    except Exception as error:  # the error's kind and words are what is checked
-        assert type(error).__name__ == "OutputError" and "cannot keep the feed's state" in str(error)
-    else:
-        raise AssertionError("the feed was made without its state")
+
+
+def test_a_save_of_the_same_size_in_the_same_tick_is_told_by_its_new_inode(tmp_path: Path) -> None:
+    watcher, export = publisher(tmp_path), publisher(tmp_path)
+    watcher.make(jane(tmp_path, "aaaaaa"))
+    before = state_path(tmp_path).stat()
+    second = sequence(export.make(jane(tmp_path, "bbbbbb")).data)
+    os.utime(state_path(tmp_path), ns=(before.st_atime_ns, before.st_mtime_ns))  # one mtime tick
+    assert state_path(tmp_path).stat().st_size == before.st_size
+    assert sequence(watcher.make(jane(tmp_path, "cccccc")).data) > second
+
+
+def test_a_lock_held_too_long_is_said_and_the_feed_made_without_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    contacts = jane(tmp_path, "client")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(state_dir_of(tmp_path) / LOCK_NAME)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        monkeypatch.setattr("mdfollow.publish.one_at_a_time", functools.partial(one_at_a_time, wait=0.2))
+        said: list[str] = []
+        made = publisher(tmp_path).make(contacts, said.append)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sequence(made.data) > 0 and state_path(tmp_path).exists()
+    assert len(said) == 1 and "held the feed's lock" in said[0] and "making the feed without it" in said[0]
+
+
+HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+def state_dir_of(vault: Path) -> Path:
+    folder = state_path(vault).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_without_fcntl_the_feed_is_made_all_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # as on Windows: `import fcntl` fails
+    assert sequence(publisher(tmp_path).make(jane(tmp_path, "client")).data) > 0
+    assert not (state_path(tmp_path).parent / LOCK_NAME).exists()

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from mdfollow.cli import cli
 from mdfollow.terminal import color, table
 
+from .factories import write_vault
+
 SMALL = Path(__file__).parent / "vaults" / "small"
 
 
@@ -34,7 +36,7 @@ def test_color_always_and_never_through_the_cli() -> None:
 
 
 def test_cells_are_cut_with_an_ellipsis_counting_wide_characters() -> None:
-    lines = table(("A", "WHAT"), [("x", "日本語のテキストです")], fit=12, shrink=(1,))
+    lines = table(("A", "WHAT"), [("x", "日本語のテキストです")], fit=12, give=[("cut", 1)])
     assert lines == ["A  WHAT", "x  日本語の…"]
 
 
@@ -84,14 +86,37 @@ def test_a_real_terminal_gets_colour_unless_no_color_or_dumb_and_a_table_that_fi
         assert max(len(line) for line in table_lines) <= columns and "WHAT" in table_lines[0]
 
 
+DUE_GIVES = (("cut", 4), ("drop", 3), ("cut", 1), ("drop", 2))  # as `due` gives up width
+
+
 def test_columns_are_cut_then_left_out_in_order_until_the_table_fits() -> None:
     headers = ("DUE", "WHO", "KIND", "LAST CONTACT", "WHAT")
-    row = ("82d late", "Yuki Tanaka", "cadence", "2026-03-01", "Check in (every 6 months)")
-    wide = table(headers, [row], fit=80, shrink=(4, 1), drop=(3, 2))
-    assert wide[1] == "82d late  Yuki Tanaka  cadence  2026-03-01    Check in (every 6 months)"
-    assert table(headers, [row], fit=52, shrink=(4, 1), drop=(3, 2))[1] == (
-        "82d late  Yuki Tan…  cadence  2026-03-01    Check i…")  # cut, all kept
-    assert table(headers, [row], fit=40, shrink=(4, 1), drop=(3, 2)) == [  # room again for the name
-        "DUE       WHO          KIND     WHAT", "82d late  Yuki Tanaka  cadence  Check i…"]
-    assert table(headers, [row], fit=20, shrink=(4, 1), drop=(3, 2))[1] == "82d late  Yuki Ta…  Check i…"
-    assert table(headers, [row], shrink=(4, 1), drop=(3, 2)) == wide  # no terminal: nothing cut
+    rows = [("82d late", "Yuki Tanaka", "cadence", "2026-03-01", "Check in (every 6 months)"),
+            ("8d late", "Martin Kowalski", "break-up", "2026-09-15", "Last try after 6 unanswered")]
+    assert table(headers, rows, fit=78, give=DUE_GIVES) == table(headers, rows)  # it fits: nothing given
+    assert table(headers, rows, fit=70, give=DUE_GIVES)[2] == (
+        "8d late   Martin Kowalski  break-up  2026-09-15    Last try after 6 u…")  # WHAT is cut first
+    # then LAST CONTACT is left out before a name is cut, and WHAT takes back the room it leaves
+    assert table(headers, rows, fit=55, give=DUE_GIVES) == [
+        "DUE       WHO              KIND      WHAT",
+        "82d late  Yuki Tanaka      cadence   Check in (every 6…",
+        "8d late   Martin Kowalski  break-up  Last try after 6…"]
+    assert table(headers, rows, fit=40, give=DUE_GIVES)[2] == "8d late   Martin Ko…  break-up  Last tr…"
+    assert table(headers, rows, fit=30, give=DUE_GIVES)[2] == "8d late   Martin Ko…  Last tr…"
+    assert table(headers, rows, give=DUE_GIVES) == table(headers, rows)  # no width to fit: nothing cut
+
+
+def test_a_path_is_cut_at_its_start_so_its_file_name_stays() -> None:
+    lines = table(("WHO", "NOTE"), [("Ben", "People/Clients/Ben Carter.md")], fit=20, give=[("cut-start", 1)])
+    assert lines == ["WHO  NOTE", "Ben  …/Ben Carter.md"]
+
+
+def test_history_and_stale_are_whole_when_piped(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    long = "- 2026-11-20 a long lunch about the new office, the hiring plan and the trip to Lisbon in May\n"
+    vault = write_vault(tmp_path, {"People/Jane Doe.md": "---\ncadence: 30d\n---\n" + long})
+    for command in (["history", "Jane Doe"], ["stale", "--since", "1d"]):
+        piped = subprocess.run([sys.executable, "-m", "mdfollow", "--vault", str(vault), *command],
+                               capture_output=True, text=True, env=environ, check=True).stdout
+        assert "…" not in piped and "People/Jane Doe.md" in piped, command
+        assert "Lisbon in May" in piped or command[0] == "stale"
