@@ -1,3 +1,3 @@
-from .cli import cli
+from .entry import imported_cli
 
-cli(prog_name="mdfollow")
+imported_cli()(prog_name="mdfollow")

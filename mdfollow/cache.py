@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import marshal
 import os
 import pickle
 import sqlite3
 import stat
+import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,13 +43,19 @@ class Exported:
     events: int
 
 
-SCHEMA = 10
+SCHEMA = 12
 BUSY_TIMEOUT = 0.05  # seconds a statement waits for another process's write lock
 #: Bytes a page. The index holds 30,000 values of a few KB (a contact with its log, a note's
 #: parse) read whole, and rows read in a row: a cold read of 10,000 contacts writes 66 MB
 #: (not 75) at two thirds of the cost of SQLite's 4 KB pages, and a warm one reads fewer
 #: pages. (64 KB pages cost a little less again, but 24 MB more memory in a cold read.)
 PAGE_SIZE = 16384
+#: The contacts' rows are kept this many to a value, a marshalled tuple, in the order given
+#: (the listing's: see `snapshot`): a warm `due` reads them all at once, in the order it
+#: goes through them (100,000 rows kept one a value took 5 µs each, mostly Python a value),
+#: and a patch rewrites only the few values it touches.
+ROWS_PER_VALUE = 1000
+MMAP_BYTES = 1 << 28  # the index is read through a memory map: no read call a page
 _KEPT_TABLES = ("snapshots", "names", "feeds", "exports")  # one kept value each: see `_keep`
 #: Raised when the same bytes come to parse differently (2: YAML aliases are refused), or a
 #: parse or contact pickles differently (3: named tuples, log dates as day numbers; 4: a
@@ -69,8 +77,9 @@ def default_location(vault: Path) -> Path:
 
 
 def fingerprint(spellings: Mapping[str, str]) -> str:
-    """What a note's parse depends on besides its bytes: the code and the field spellings."""
-    data = repr((SCHEMA, PARSER, __version__, sorted(spellings.items())))
+    """What a note's parse depends on besides its bytes: the code and the field spellings
+    (and Python's version: marshal's format, which keeps the rows, may change with it)."""
+    data = repr((SCHEMA, PARSER, __version__, sys.version_info[:2], sorted(spellings.items())))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
@@ -132,6 +141,7 @@ class Index:
                 db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # a new file's: before WAL writes its header
                 db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write is fine
+            db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA):
                 raise _OtherSchema(f"schema {version}, expected {SCHEMA}")
@@ -216,11 +226,12 @@ class Index:
         found, self._generation = self._kept_with_sum("snapshots", "vault")
         return found
 
-    def store_snapshot(self, snapshot: object, contacts: Sequence[tuple[Contact, object]], *,
+    def store_snapshot(self, snapshot: object, contacts: Iterable[Contact], rows: Mapping[int, object], *,
                        names: object = None) -> None:
-        """Keep the snapshot with these contacts and their rows, in one transaction. With
-        `names` (what links resolve against), every contact is given and those not given
-        are forgotten; without, only the contacts that changed are, and names stay."""
+        """Keep the snapshot with these contacts and their rows (by their place in the
+        listing, see `rows`), in one transaction. With `names` (what links resolve
+        against), every contact is given and those not given are forgotten; without, only
+        the contacts that changed are, and names stay."""
         if self.db is None:
             return
         blob = pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL)
@@ -237,13 +248,40 @@ class Index:
                     self.db.execute("DELETE FROM rows")
                     self._put("names", "vault", pickle.dumps(names, pickle.HIGHEST_PROTOCOL))
                 self.db.executemany("INSERT OR REPLACE INTO contacts VALUES (?, ?, ?)",
-                                    pickled((c.path, c) for c, _ in contacts))
-                self.db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)",
-                                    pickled((c.path, row) for c, row in contacts))
+                                    pickled((c.path, c) for c in contacts))
+                self._store_rows(rows, whole=names is not None)
                 self._put("snapshots", "vault", blob)
             self._generation = checksum(blob)
         except sqlite3.Error as error:
             self._failed(error, "update")
+
+    def _store_rows(self, rows: Mapping[int, object], *, whole: bool) -> None:
+        """The rows in their values; unless `whole`, a value's other rows are kept (one that
+        can't be read back is dropped: the next run makes every row again)."""
+        assert self.db is not None
+        given: dict[int, dict[int, object]] = {}
+        for place, row in rows.items():
+            given.setdefault(place // ROWS_PER_VALUE, {})[place % ROWS_PER_VALUE] = row
+        kept: dict[int, object] = {}
+        if given and not whole:
+            found = self._of_keys("SELECT key, value, sum FROM rows", given)
+            kept = self._decoded(found, marshal.loads) or {}
+        before: dict[int, Sequence[object]] = {}
+        for number, changed in given.items():
+            old = [None] * len(changed) if whole else kept.get(number)
+            if isinstance(old, (list, tuple)) and max(changed) < len(old):
+                before[number] = old
+        self.db.executemany("DELETE FROM rows WHERE key = ?", [(n,) for n in given.keys() - before.keys()])
+
+        def values() -> Iterator[tuple[int, bytes, int]]:  # streamed: never all in memory
+            for number, old in before.items():
+                new = list(old)
+                for offset, row in given[number].items():
+                    new[offset] = row
+                data = marshal.dumps(tuple(new))  # type: ignore[arg-type]  # plain data: `listing.Row`
+                yield number, data, checksum(data)
+
+        self.db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)", values())
 
     def contacts(self, paths: Collection[str] | None = None) -> dict[str, Contact] | None:
         """The linked contacts kept with the snapshot: every one, or these; None when one is
@@ -253,19 +291,22 @@ class Index:
             return None
         return found if paths is None or found.keys() == set(paths) else None  # type: ignore[return-value]
 
-    def rows(self) -> dict[str, object] | None:
-        """Every contact's row (`listing.Row`) kept with the snapshot, in path order; None when
-        one is damaged."""
-        found = self._with_snapshot("SELECT path, row, sum FROM rows", None)
-        return dict(sorted(found.items())) if found is not None else None
+    def rows(self) -> list[object] | None:
+        """Every contact's row (`listing.Row`) kept with the snapshot, in the order they were
+        given (their places); None when a value of them is damaged."""
+        found = self._with_snapshot("SELECT key, value, sum FROM rows", None, marshal.loads)
+        if found is None or not all(isinstance(rows, tuple) for rows in found.values()):
+            return None
+        return [row for _, rows in sorted(found.items()) for row in rows]  # type: ignore[attr-defined]
 
     def names(self) -> object:
         """What links resolved against when the snapshot was made (`contacts.Names`)."""
         found = self._with_snapshot("SELECT key, value, sum FROM names", None)
         return found.get("vault") if found is not None else None
 
-    def _with_snapshot(self, query: str, paths: Collection[str] | None) -> dict[str, object] | None:
-        """(key, value, checksum) rows, unpickled one at a time (never all their bytes at
+    def _with_snapshot(self, query: str, paths: Collection[str] | None,
+                       load: Callable[[bytes], object] = pickle.loads) -> dict[str, object] | None:
+        """(key, value, checksum) rows, `load`ed one at a time (never all their bytes at
         once), as kept with the snapshot read or kept last: None when another run kept a
         newer snapshot meanwhile, or a value is damaged."""
         if self.db is None:
@@ -275,17 +316,18 @@ class Index:
             try:
                 if self._kept_sum("snapshots", "vault") != self._generation or self._generation is None:
                     return None
-                return self._unpickled(self._of_paths(query, paths))
+                return self._decoded(self._of_paths(query, paths), load)
             finally:
                 self.db.execute("COMMIT")
         except sqlite3.Error as error:
             self._failed(error, "read")
             return None
 
-    def _unpickled(self, rows: Iterable[tuple[str, bytes, int]]) -> dict[str, object] | None:
+    def _decoded(self, rows: Iterable[tuple[Any, bytes, int]],
+                 load: Callable[[bytes], object]) -> dict[Any, object] | None:
         found = {}
         for key, blob, crc in rows:
-            value = _unpickle(blob) if checksum(blob) == crc else None
+            value = _loaded(blob, load) if checksum(blob) == crc else None
             if value is None:
                 self._damaged()
                 return None
@@ -319,6 +361,11 @@ class Index:
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
             yield from self.db.execute(f"{query} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
+
+    def _of_keys(self, query: str, keys: Collection[int]) -> Iterator[Any]:
+        """The query's rows `WHERE key IN keys` (a few: a patch's changed contacts' rows)."""
+        assert self.db is not None
+        yield from self.db.execute(f"{query} WHERE key IN ({','.join('?' * len(keys))})", list(keys))
 
     def _kept_sum(self, table: str, key: str) -> int | None:
         """The checksum of a kept value: which one it is, without reading it."""
@@ -376,7 +423,7 @@ def _create(db: sqlite3.Connection, key: str) -> None:
         db.execute("CREATE TABLE notes (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, "
                    "note BLOB, sum INTEGER)")
         db.execute("CREATE TABLE contacts (path TEXT PRIMARY KEY, contact BLOB, sum INTEGER)")
-        db.execute("CREATE TABLE rows (path TEXT PRIMARY KEY, row BLOB, sum INTEGER)")  # small: read apart
+        db.execute("CREATE TABLE rows (key INTEGER PRIMARY KEY, value BLOB, sum INTEGER)")  # ROWS_PER_VALUE
         for table in _KEPT_TABLES:
             db.execute(f"CREATE TABLE {table} (key TEXT PRIMARY KEY, value BLOB, sum INTEGER)")
         db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (key,))
@@ -461,7 +508,11 @@ def load_note(entry: Entry) -> Note | None:
 
 
 def _unpickle(data: bytes) -> object:
+    return _loaded(data, pickle.loads)
+
+
+def _loaded(data: bytes, load: Callable[[bytes], object]) -> object:
     try:
-        return pickle.loads(data)  # checksummed, from a private folder of the user's own
+        return load(data)  # checksummed, from a private folder of the user's own
     except Exception:  # any damage to a cached value means: compute it again
         return None

@@ -21,7 +21,6 @@ import click
 
 from . import __version__, actions, jsontext, listing, schedule
 from .actions import Change
-from .contacts import answering_to, tell_apart
 from .drafts import KINDS, kind_for, render, values_for
 from .errors import (
     EXIT_INTERNAL,
@@ -281,7 +280,7 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
     if as_json:
         for part in listing.json_parts(listed, today):
             click.echo(part, nl=False)
-        click.echo()
+        click.echo(b"")
         return
     items = [listing.follow_up(item) for item in listed]
     end = within.after(today)
@@ -289,6 +288,8 @@ def due(session: Session, within: Interval, tags: tuple[str, ...], kinds: tuple[
         click.echo(f"Nothing due {_by(today, end)}. You're all caught up.")
         return
     click.echo(f"{_plural(len(items), 'follow-up')} due {_by(today, end)}\n")
+    from .contacts import tell_apart
+
     who = tell_apart([(item.contact, item.path) for item in items], listing.names(every))
     lines = [(_when(item, today), who[item.path], item.kind, _date(item.last_contact), item.title)
              for item in items]
@@ -663,6 +664,8 @@ def new(session: Session, name: str, cadence: str | None, met: dt.date | None, t
     config = session.config
     vault = open_vault(session.vault_path)
     file_name = note_file_name(name)
+    from .contacts import answering_to
+
     existing = answering_to(listing.people(session.listing()), name, file_name[:-3])
     if existing:
         raise EditRefused(f"{name.strip()!r} already names {existing[0].name} ({existing[0].path}); "

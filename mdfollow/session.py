@@ -13,20 +13,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from . import listing
 from .cache import Exported, Index, default_location, fingerprint
 from .config import Config, UserConfig
-from .contacts import Vault, resolve
 from .links import vault_links
 from .listing import Row
 from .model import Contact, Problem
 from .snapshot import Loaded, load
 from .terminal import broken_notes, progress
 from .vault import choose_vault, load_config, load_user_config, open_vault
+
+if TYPE_CHECKING:
+    from .contacts import Vault
 
 T = TypeVar("T")
 
@@ -124,6 +126,8 @@ def _with_vault(loaded: Loaded) -> tuple[Loaded, Vault]:
 
 def _with_contact(loaded: Loaded, name: str) -> tuple[Loaded, tuple[Contact, tuple[Problem, ...]]]:
     """The read vault, and the contact NAME means read while its index is open."""
+    from .contacts import resolve  # linking's module: not imported by a warm `due`
+
     person = resolve(listing.people(loaded.rows), loaded.problems, loaded.skipped, name)
     return loaded, (loaded.contact(person.path), loaded.problems)
 

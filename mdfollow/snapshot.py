@@ -22,20 +22,26 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, partial
+from itertools import compress, count
+from operator import ne
 from pathlib import Path
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from .cache import Index, fingerprint, load_note
 from .config import Config
-from .contacts import Linker, Names, Vault, patch
 from .errors import ContactNotFound
 from .listing import Row, rows
 from .model import Contact, Note, Problem
-from .name_list import keep_names
 from .vault import RACY_NS, Known, Progress, Scan, collector_paused, read_note, refreshed, scan_notes
 
+if TYPE_CHECKING:  # linking is imported when a note changed: not by a run where none did
+    from .contacts import Names, Vault
+
 PATCH_LIMIT = 200  # changed notes beyond which linking every note again is as quick
+#: The notes changed since the snapshot, each with its size and mtime as the snapshot saw it
+#: (None: a note it did not have).
+Changed = dict[str, tuple[int, int] | None]
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,30 @@ class Snapshot:
     skipped: tuple[str, ...]
     contacts: tuple[str, ...]  # their paths, in order
     unreadable: tuple[Problem, ...]  # folders that could not be listed, names that are not text
-
-    def entries(self) -> set[tuple[str, str, str]]:
-        """(path, size, mtime) of every note, as text: compared as they are, in C."""
-        return _entries(self.listing)
+    listed: tuple[str, ...]  # the contacts' paths in listing order (`listing.rows`)
 
 
-def _entries(listing: str) -> set[tuple[str, str, str]]:
+def _differences(before: str, now: str) -> Changed:
+    """The notes whose size or mtime differ between two listings (`Scan.listing`), or that
+    only one has: each with its size and mtime in `before` (None: not in it)."""
+    old, new = _fields(before), _fields(now)
+    if old[0::3] == new[0::3]:  # the same notes, as after an edit: compared field by field, in C
+        places = {place - place % 3 for place in compress(count(), map(ne, old, new))}
+        return {old[place]: (int(old[place + 1]), int(old[place + 2])) for place in places}
+    kept, seen = _triples(old), _triples(new)
+    gone = {path: (int(size), int(mtime)) for path, size, mtime in kept - seen}
+    return {path: gone.get(path) for path, _, _ in kept ^ seen}
+
+
+def _fields(listing: str) -> list[str]:
     fields = listing.split("\0") if listing else []
     if len(fields) % 3:
         raise ValueError("a listing of path, size and mtime triples")
+    return fields
+
+
+def _triples(fields: list[str]) -> set[tuple[str, str, str]]:
+    """(path, size, mtime) of every note, as text: compared as they are, in C."""
     triples = iter(fields)
     return set(zip(triples, triples, triples, strict=True))
 
@@ -68,13 +88,19 @@ class Loaded:
     """A vault read through its index: its problems at once; its contact rows and linked
     contacts when asked (from memory, the index, or, if the index lost them, the notes)."""
 
-    def __init__(self, snapshot: Snapshot, key: str | None, rows: Callable[[], dict[str, Row]],
+    def __init__(self, snapshot: Snapshot, key: Callable[[], str] | None, rows: Callable[[], dict[str, Row]],
                  vault: Callable[[], Vault], contact: Callable[[str], Contact | None] | None = None) -> None:
         self.snapshot = snapshot
-        self.key = key  # the vault's key for what is kept along with it (the feed); None: too fresh
+        self._key = cache(key) if key is not None else None
         self._rows = cache(rows)
         self._vault = cache(vault)
         self._contact = contact
+
+    @property
+    def key(self) -> str | None:
+        """The vault's key for what is kept along with it (the feed); None when a note is too
+        fresh. Worked out when asked (`export`): a hash of every note's size and mtime."""
+        return self._key() if self._key is not None else None
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -86,7 +112,7 @@ class Loaded:
 
     @property
     def rows(self) -> dict[str, Row]:
-        """Every contact's row (`listing.Row`), in path order."""
+        """Every contact's row (`listing.Row`), in listing order."""
         return self._rows()
 
     def vault(self) -> Vault:
@@ -132,60 +158,68 @@ class _Reader:
     def through(self, index: Index) -> Loaded:
         kept = index.snapshot()
         changed = self._changed(kept) if _whole(kept) else None
-        key = _key(self.scan, self.config)
-        if _whole(kept) and changed == set():
+        key = partial(_key, self.scan, self.config) if _settled(self.scan) else None
+        if _whole(kept) and changed == {}:
             return Loaded(kept, key, lambda: self._rows(index, kept), lambda: self._contacts(index, kept, {}),
                           lambda path: _one(index, path))
-        result = self._renewed(index, kept, changed, key)
-        keep_names(index.location.parent, self.vault, result.rows)  # for shell completion
-        return result
+        return self._renewed(index, kept, changed, key)
 
-    def _renewed(self, index: Index, kept: object, changed: set[str] | None, key: str | None) -> Loaded:
+    def _renewed(self, index: Index, kept: object, changed: Changed | None,
+                 key: Callable[[], str] | None) -> Loaded:
         """The vault with the notes changed since the snapshot taken in (or every note linked
         again), kept in the index unless a note is too fresh."""
         if _whole(kept) and changed is not None:
             patched = self._patched(index, kept, changed)
             if patched is not None:
                 snapshot, linked, rows = patched
+                loaded = Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
+                                lambda: self._contacts(index, snapshot, linked),
+                                lambda path: linked.get(path) or _one(index, path))
+                # Kept unless a note is too fresh. Then the names kept for completion still
+                # hold: a patch renames no one, and a folder changed in the last seconds bars
+                # the list anyway.
                 if key is not None:
-                    index.store_snapshot(snapshot, [(c, rows[p]) for p, c in linked.items()])
-                return Loaded(snapshot, key, lambda: {**self._rows(index, kept), **rows},
-                              lambda: self._contacts(index, snapshot, linked),
-                              lambda path: linked.get(path) or _one(index, path))
+                    place = {path: number for number, path in enumerate(kept.listed)}
+                    index.store_snapshot(snapshot, linked.values(), {place[p]: r for p, r in rows.items()})
+                    _keep_names(index, self.vault, loaded)
+                return loaded
         result, names = self.built(key)
         if key is not None:
-            rows = result.rows
-            index.store_snapshot(result.snapshot, [(c, rows[c.path]) for c in result.vault().contacts],
-                                 names=names)
+            index.store_snapshot(result.snapshot, result.vault().contacts,
+                                 dict(enumerate(result.rows.values())), names=names)
+        _keep_names(index, self.vault, result)
         return result
 
-    def built(self, key: str | None) -> tuple[Loaded, Names]:
+    def built(self, key: Callable[[], str] | None) -> tuple[Loaded, Names]:
         """Every note (from the index where unchanged) linked again, and what links resolved
         against."""
         vault, names = self._linked()
-        snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
-                            tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable))
         found = rows(vault.contacts, self.config)
+        snapshot = Snapshot(repr(self.config), self.scan.listing, vault.problems, vault.skipped,
+                            tuple(c.path for c in vault.contacts), tuple(self.scan.unreadable), tuple(found))
         return Loaded(snapshot, key, lambda: found, lambda: vault), names
 
     def _linked(self) -> tuple[Vault, Names]:
         """Every note linked; the parsed notes are freed on return, before anything else is
         made of the vault (they are most of a cold read's memory)."""
+        from .contacts import Linker
+
         linker = Linker(self.config)
         linker.update({path: known.note for path, known in refreshed(
             self.vault, self.config, {}, self.scan, self.index, self.progress, whole=True).items()})
         return linker.vault(), linker.names
 
-    def _changed(self, kept: Snapshot) -> set[str] | None:
-        """The notes added, changed or gone since the snapshot; None when it can't be told."""
+    def _changed(self, kept: Snapshot) -> Changed | None:
+        """The notes added, changed or gone since the snapshot, each with its size and mtime
+        as the snapshot saw it (None: not in it); None when it can't be told."""
         scan = self.scan
         if (kept.config != repr(self.config) or kept.unreadable != tuple(scan.unreadable)
                 or len(scan.stats) != len(scan.paths)):
             return None
         if kept.listing == scan.listing:
-            return set()
+            return {}
         try:
-            return {path for path, _, _ in kept.entries() ^ _entries(scan.listing)}
+            return _differences(kept.listing, scan.listing)
         except ValueError:  # damaged, like any damaged cached value: read again
             return None
 
@@ -194,9 +228,9 @@ class _Reader:
         """The snapshot's rows, from the index; made again if it no longer has them."""
         assert not index.closed, "a vault's rows are read before its index is closed"
         found = index.rows()
-        if found is None or found.keys() != set(kept.contacts):
+        if found is None or len(found) != len(kept.listed):
             return rows(self._linked()[0].contacts, self.config)
-        return found  # type: ignore[return-value]  # kept by `through` from `listing.row`
+        return dict(zip(kept.listed, found, strict=True))  # type: ignore[arg-type]  # kept by `through`
 
     @collector_paused(freeze=True)
     def _contacts(self, index: Index, kept: Snapshot, linked: Mapping[str, Contact]) -> Vault:
@@ -209,20 +243,21 @@ class _Reader:
         contacts.update(linked)
         if contacts.keys() != set(kept.contacts):
             return self._linked()[0]
+        from .contacts import Vault
+
         return Vault(tuple(contacts[path] for path in kept.contacts), kept.problems, kept.skipped)
 
     def _patched(self, index: Index, kept: Snapshot,
-                 changed: set[str]) -> tuple[Snapshot, dict[str, Contact], dict[str, Row]] | None:
+                 changed: Changed) -> tuple[Snapshot, dict[str, Contact], dict[str, Row]] | None:
         """The snapshot with the changed notes taken in, the contacts linked again and their
         rows; None when every note must be linked again."""
+        from .contacts import Names, patch
+
         names = index.names() if len(changed) <= PATCH_LIMIT else None
         if not isinstance(names, Names):
             return None
-        try:
-            stats = {path: (int(size), int(mtime)) for path, size, mtime in kept.entries() if path in changed}
-        except ValueError:  # damaged, like any damaged cached value: read again
-            return None
-        known = changed & stats.keys()
+        stats = {path: seen for path, seen in changed.items() if seen is not None}
+        known = stats.keys()
         before = {p: load_note(e) for p, e in index.entries(known).items()
                   if (e.size, e.mtime_ns) == stats[p]}
         if len(before) != len(known) or None in before.values():
@@ -237,9 +272,9 @@ class _Reader:
             return None
         settled = time.time_ns() - RACY_NS
         index.update([(k.note, k.size, k.mtime_ns) for k in fresh.values() if k.mtime_ns < settled],
-                     changed - fresh.keys())
+                     changed.keys() - fresh.keys())
         snapshot = Snapshot(kept.config, scan.listing, found.problems, found.skipped, kept.contacts,
-                            kept.unreadable)
+                            kept.unreadable, kept.listed)  # no contact renamed: the same order
         return snapshot, found.contacts, rows(found.contacts.values(), self.config)
 
     def _notes(self, index: Index, paths: set[str]) -> dict[str, Note]:
@@ -255,15 +290,25 @@ def _whole(kept: object) -> TypeGuard[Snapshot]:
     return isinstance(kept, Snapshot) and all(hasattr(kept, f.name) for f in fields(Snapshot))
 
 
+def _keep_names(index: Index, vault: Path, loaded: Loaded) -> None:
+    """The contacts' names beside the index, for shell completion (`name_list`)."""
+    from .name_list import keep_names
+
+    keep_names(index.location.parent, vault, loaded.rows)
+
+
 def _one(index: Index, path: str) -> Contact | None:
     assert not index.closed, "a vault's contacts are read before its index is closed"
     return (index.contacts({path}) or {}).get(path)
 
 
-def _key(scan: Scan, config: Config) -> str | None:
-    """What the vault's reading depends on; None when a note is too fresh to be trusted."""
-    now = time.time_ns()
-    if len(scan.stats) != len(scan.paths) or any(now - mtime <= RACY_NS for _, mtime in scan.stats.values()):
-        return None
+def _settled(scan: Scan) -> bool:
+    """Whether every note was read and none is too fresh to be trusted (see `RACY_NS`)."""
+    settled = time.time_ns() - RACY_NS
+    return len(scan.stats) == len(scan.paths) and all(mtime < settled for _, mtime in scan.stats.values())
+
+
+def _key(scan: Scan, config: Config) -> str:
+    """What the vault's reading depends on."""
     data = "\n".join((fingerprint(config.spellings), repr(config), scan.listing, *map(str, scan.unreadable)))
     return hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()

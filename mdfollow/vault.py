@@ -11,12 +11,14 @@ import errno
 import gc
 import os
 import pickle
+import re
 import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import filterfalse
 from pathlib import Path
 
 from . import fileio
@@ -246,31 +248,49 @@ def load_config(vault: Path, config_path: Path | None, user: UserConfig | None =
 
 def note_paths(vault: Path, template_folders: Sequence[str],
                unreadable: list[Problem] | None = None) -> Iterator[str]:
-    """Vault-relative POSIX paths of every note, sorted; dot-folders and templates skipped.
+    """Vault-relative POSIX paths of every note, folder by folder as `os.walk` goes (a
+    folder's notes, then its folders'), sorted; dot-folders and templates skipped, links to
+    folders not followed.
 
     Folders that can't be listed, and notes whose file name is not UTF-8 (no index, feed or
     terminal can hold it), are added to `unreadable`, so they are reported, not lost.
     """
-    def report(error: OSError) -> None:
-        if unreadable is not None:
-            where = Path(error.filename or vault).relative_to(vault).as_posix()
-            unreadable.append(Problem(where, 1, "warning",
-                                      f"cannot read this folder: {_reason(error)}; its notes are skipped"))
+    problems: list[Problem] = [] if unreadable is None else unreadable
+    for prefix, names in _note_folders(str(vault), "", template_folders, problems):
+        paths = [prefix + name for name in names]
+        odd = [path for path in filterfalse(str.isascii, paths) if not _utf8(path)]  # ASCII is text
+        for path in odd:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            problems.append(Problem(shown, 1, "error", "the file name is not UTF-8 text; rename "
+                                                       "the file; note skipped"))
+        yield from (path for path in paths if path not in odd) if odd else paths
 
-    root = str(vault)
-    for folder, dirs, files in os.walk(root, onerror=report):
-        dirs[:] = sorted(d for d in dirs if not _skipped_folder(d, template_folders))
-        relative = os.path.relpath(folder, root).replace(os.sep, "/")  # strings: pathlib is slow here
-        prefix = "" if relative == "." else relative + "/"
-        for name in sorted(files):
-            if not _is_note_name(name):
-                continue
-            if _utf8(prefix + name):
-                yield prefix + name
-            elif unreadable is not None:
-                shown = (prefix + name).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                unreadable.append(Problem(shown, 1, "error", "the file name is not UTF-8 text; rename "
-                                                             "the file; note skipped"))
+
+def _note_folders(root: str, prefix: str, template_folders: Sequence[str],
+                  unreadable: list[Problem]) -> Iterator[tuple[str, list[str]]]:
+    """The folder `prefix` ("" or "a/b/") under `root` and each folder in it: its prefix and
+    its notes' names, sorted. Strings, not pathlib (10 µs a note), and one `scandir` a folder."""
+    folders, files = [], []
+    try:
+        with os.scandir(f"{root}{os.sep}{prefix}" if prefix else root) as entries:
+            for entry in entries:
+                try:
+                    folder = entry.is_dir()
+                except OSError:
+                    folder = False
+                if not folder:
+                    files.append(entry.name)
+                elif not entry.is_symlink():  # a link to a folder is not walked, as by os.walk
+                    folders.append(entry.name)
+    except OSError as error:
+        where = prefix.rstrip("/") or "."
+        unreadable.append(Problem(where, 1, "warning",
+                                  f"cannot read this folder: {_reason(error)}; its notes are skipped"))
+        return
+    yield prefix, sorted(filter(_NOTE_NAME.match, files))
+    for name in sorted(folders):
+        if not _skipped_folder(name, template_folders):
+            yield from _note_folders(root, f"{prefix}{name}/", template_folders, unreadable)
 
 
 def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
@@ -282,7 +302,10 @@ def is_note_path(path: str, template_folders: Sequence[str]) -> bool:
 
 def _utf8(path: str) -> bool:
     """A name from a file system that is not UTF-8 text comes with surrogate escapes."""
-    return path.isascii() or not any("\udc80" <= c <= "\udcff" for c in path)
+    return path.isascii() or _SURROGATE_ESCAPE.search(path) is None
+
+
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 
 
 def notes_folder(vault: Path, folder: str, template_folders: Sequence[str]) -> None:
@@ -301,7 +324,12 @@ def _skipped_folder(name: str, template_folders: Sequence[str]) -> bool:
 
 
 def _is_note_name(name: str) -> bool:
-    return name.lower().endswith(".md") and not name.startswith(".")
+    return _NOTE_NAME.match(name) is not None
+
+
+#: A note's file name: ends in `.md` in any case, doesn't start with a dot. A pattern, for
+#: `filter` to go through a folder's names in C (100,000 names: 20 ms as Python calls).
+_NOTE_NAME = re.compile(r"[^.].*\.[mM][dD]\Z", re.DOTALL)
 
 
 def read_note(vault: Path, path: str, config: Config) -> Note:
@@ -378,12 +406,13 @@ def scan_notes(vault: Path, config: Config) -> Scan:
     paths = list(note_paths(vault, config.template_folders, unreadable))
     stats: dict[str, tuple[int, int]] = {}
     root = str(vault) + os.sep
+    stat_of = os.stat
     for path in paths:
         try:
-            stat = os.stat(root + path)  # noqa: PTH116 - pathlib costs 10 µs a note here
-            stats[path] = (stat.st_size, stat.st_mtime_ns)
+            found = stat_of(root + path)  # pathlib costs 10 µs a note here
         except OSError:
             continue  # read_note reports it
+        stats[path] = (found.st_size, found.st_mtime_ns)
     return Scan(paths, stats, unreadable)
 
 

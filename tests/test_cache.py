@@ -628,7 +628,23 @@ def test_a_snapshot_kept_by_other_code_is_read_again(vault: Path, builds: list[i
 
 def test_a_contact_gone_while_the_vault_was_read_is_a_clear_error(vault: Path) -> None:
     """Its row said it was a contact; by the time it is read alone it is not: a message, not a traceback."""
-    loaded = snapshot_module.Loaded(snapshot_module.Snapshot("", "", (), (), (), ()), None, dict,
+    loaded = snapshot_module.Loaded(snapshot_module.Snapshot("", "", (), (), (), (), ()), None, dict,
                                     lambda: Vault((), (), ()), lambda path: None)
     with pytest.raises(ContactNotFound, match=r"People/P1\.md is no longer a contact"):
         loaded.contact("People/P1.md")
+
+
+STATS = st.dictionaries(st.sampled_from([f"N{n}.md" for n in range(6)]),
+                        st.tuples(st.integers(0, 3), st.integers(0, 3)))
+
+
+@given(STATS, STATS)
+def test_what_changed_between_two_listings_is_every_note_added_changed_or_gone(
+        before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]) -> None:
+    """Whether the notes are the same (compared field by field) or not (as sets of triples)."""
+    def listing(stats: dict[str, tuple[int, int]]) -> str:
+        return "\0".join(f"{path}\0{size}\0{mtime}" for path, (size, mtime) in sorted(stats.items()))
+
+    changed = snapshot_module._differences(listing(before), listing(now))
+    assert changed == {path: before.get(path) for path in before.keys() | now.keys()
+                       if before.get(path) != now.get(path)}

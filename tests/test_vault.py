@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mdfollow import vault as vault_module
 from mdfollow.cli import cli
@@ -210,6 +212,15 @@ def test_a_state_folder_is_never_made_in_a_vault_that_is_gone(tmp_path: Path) ->
     assert not (tmp_path / "gone").exists()
     write_atomic(tmp_path / "out" / "deep" / "feed.ics", b"feed")  # any other folder is made
     assert (tmp_path / "out" / "deep" / "feed.ics").read_bytes() == b"feed"
+
+
+@given(st.tuples(st.sampled_from(["", ".", ".."]), st.text(max_size=8),
+                 st.sampled_from([".md", ".MD", ".Md", ".mD", ".md ", "md", ".m", ".mdx", ".markdown", ""]))
+       .map("".join))
+def test_a_note_is_a_file_named_md_in_any_case_that_is_not_hidden(name: str) -> None:
+    """What `note_paths` lists (its pattern, run over a folder's names in C) and what
+    `is_note_path` accepts, against the rule said in words."""
+    assert vault_module._is_note_name(name) == (name.lower().endswith(".md") and not name.startswith("."))
 
 
 def test_notes_are_listed_folder_by_folder_and_links_to_folders_are_not_walked(tmp_path: Path) -> None:
