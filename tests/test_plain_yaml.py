@@ -111,13 +111,18 @@ def test_what_is_not_plain_goes_to_libyaml() -> None:
                 max_size=6),
        st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(TRICKY)), min_size=1, max_size=3))
 @settings(max_examples=1500)
+@example([("A", "12:30", "   # why")], [(31, "_"), (0, "a"), (235, "0")])  # `- 0x_`: int() refuses it
 def test_one_odd_character_in_plain_front_matter_is_read_right_or_left_to_libyaml(
         pairs: list[tuple[str, str, str]], inserts: list[tuple[int, str]]) -> None:
     text = "\n".join(f"{key}: {value}{comment}" for key, value, comment in pairs) + "\naliases:\n  - x\n"
     for position, character in inserts:
         position %= len(text)
         text = text[:position] + character + text[position:]
-    fast = plain_yaml.load(text, NoteLoader)
+    try:
+        fast = plain_yaml.load(text, NoteLoader)
+    except ValueError as error:  # a value a constructor refuses fails as it does in libyaml
+        assert libyaml(text) == f"error: {type(error).__name__}"
+        return
     if fast is not None:
         assert repr(fast) == libyaml(text)
 
